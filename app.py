@@ -1,0 +1,143 @@
+"""Composition root: `create_app(settings)` builds the aiohttp app; `python app.py` serves it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.adapter import create_adapter
+from bot.http import messages_handler
+from bot.teams_bot import BotDeps, StepUpBot
+from profiles.loader import load_profile
+from profiles.schema import Profile
+from scheduler.runner import Ticker
+from services.clock import Clock, MovableClock, SystemClock
+from settings import Settings
+from storage import migrate
+from storage.conversations import ConversationStore
+from storage.db import create_engine
+
+log = logging.getLogger("stepup")
+
+# Invokes and posts are small; 256 KiB leaves room for a large card submission and no more.
+MAX_BODY_BYTES = 256 * 1024
+
+
+@dataclass
+class Runtime:
+    """Everything built at start-up, reachable from handlers through the app."""
+
+    settings: Settings
+    profile: Profile
+    clock: Clock
+    engine: AsyncEngine | None = None
+    conversations: ConversationStore | None = None
+    ticker: Ticker | None = None
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, profile: Profile | None = None
+) -> web.Application:
+    """Build the app. Resources open on start-up and close on clean-up, side by side."""
+    if clock is None:
+        clock = MovableClock() if settings.dev_tools_enabled else SystemClock()
+    runtime = Runtime(
+        settings=settings,
+        profile=profile or load_profile(settings.profile_path),
+        clock=clock,
+    )
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[RUNTIME] = runtime
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_bot)
+    app.cleanup_ctx.append(_scheduler)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[RUNTIME]
+    runtime.engine = create_engine(runtime.settings.database_url)
+    if runtime.settings.migrate_on_start:
+        await migrate.upgrade(runtime.engine)
+    runtime.conversations = ConversationStore(runtime.engine)
+    yield
+    await runtime.engine.dispose()
+
+
+async def _bot(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[RUNTIME]
+    assert runtime.conversations is not None
+    settings = runtime.settings
+    if not settings.auth_enabled:
+        log.warning("auth.disabled", extra={"mode": settings.mode.value})
+    adapter = create_adapter(settings)
+    bot = StepUpBot(
+        BotDeps(profile=runtime.profile, conversations=runtime.conversations, clock=runtime.clock)
+    )
+    app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    log.info("bot.ready", extra={"mode": settings.mode.value})
+    yield
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[RUNTIME]
+    runtime.ticker = Ticker(
+        timezone=runtime.profile.working_hours.timezone,
+        tick_seconds=runtime.settings.tick_seconds,
+        tick=_noop_tick,
+    )
+    runtime.ticker.start()
+    yield
+    runtime.ticker.shutdown()
+
+
+async def _noop_tick() -> None:
+    """Until escalations land, a tick only proves the scheduler is alive."""
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """The process is up and serving HTTP."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Database reachable, migrations applied, scheduler ticking."""
+    runtime = request.app[RUNTIME]
+    checks: dict[str, str] = {}
+    started = time.perf_counter()
+    try:
+        assert runtime.engine is not None
+        async with runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+        checks["migrations"] = "ok" if await migrate.is_up_to_date(runtime.engine) else "pending"
+    except Exception as exc:  # noqa: BLE001 - readiness reports, it does not raise
+        checks["database"] = f"unreachable ({type(exc).__name__})"
+        checks.setdefault("migrations", "unknown")
+    ticker = runtime.ticker
+    checks["scheduler"] = "ok" if ticker is not None and ticker.healthy() else "not running"
+    ready = all(value == "ok" for value in checks.values())
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": checks,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    return web.json_response(body, status=200 if ready else 503)
+
+
+if __name__ == "__main__":
+    from cli import main
+
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Our own `POST /api/messages` handler.
+
+botbuilder 4.17.1's `CloudAdapter.process` answers HTTP 500 to every invoke that returns a body
+(it serialises an already-serialised dict) and to a malformed bearer token. The SDK is archived,
+so we validate the request, authenticate, run the turn with `process_activity` and write the
+invoke response ourselves.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import Bot, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ActivityTypes
+
+log = logging.getLogger(__name__)
+
+_MAX_ID = 1024
+
+
+class BadActivity(ValueError):
+    """The request is not an activity we can process; the message says why (no content)."""
+
+
+def parse_activity(payload: Any) -> Activity:
+    """Check the envelope a turn needs and build the botbuilder Activity."""
+    if not isinstance(payload, dict):
+        raise BadActivity("the body must be a JSON object")
+    kind = payload.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise BadActivity("the activity has no type")
+    service_url = payload.get("serviceUrl")
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        raise BadActivity("the activity has no valid serviceUrl")
+    conversation = payload.get("conversation")
+    if not isinstance(conversation, dict) or not _short_str(conversation.get("id")):
+        raise BadActivity("the activity has no conversation id")
+    sender = payload.get("from")
+    if kind in (ActivityTypes.message, ActivityTypes.invoke) and (
+        not isinstance(sender, dict) or not _short_str(sender.get("id"))
+    ):
+        raise BadActivity("the activity has no sender id")
+    try:
+        activity = Activity().deserialize(payload)
+    except Exception:  # msrest raises several types; none may become a 500
+        raise BadActivity("the activity does not match the Bot Framework schema") from None
+    return activity
+
+
+def _short_str(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= _MAX_ID
+
+
+def _bad_request(reason: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+def invoke_body(body: Any) -> Any:
+    """The JSON body of an invoke response, whether botbuilder left a dict or a model."""
+    if body is None or isinstance(body, dict | list | str | int | float | bool):
+        return body
+    return serializer_helper(body)
+
+
+def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
+    """Build the aiohttp handler bound to one adapter and bot."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if request.content_type != "application/json":
+            return _bad_request("Content-Type must be application/json")
+        try:
+            payload = json.loads(await request.text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _bad_request("the body is not valid JSON")
+        try:
+            activity = parse_activity(payload)
+        except BadActivity as exc:
+            log.info("activity.rejected", extra={"error_code": str(exc)})
+            return _bad_request(str(exc))
+
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            auth = await adapter.bot_framework_authentication.authenticate_request(
+                activity, auth_header
+            )
+        except Exception as exc:  # PermissionError, jwt errors, bare Exception: all mean "no"
+            log.warning(
+                "auth.rejected",
+                extra={"activity_type": activity.type, "error_type": type(exc).__name__},
+            )
+            return _bad_request("unauthorized", HTTPStatus.UNAUTHORIZED)
+
+        response = await adapter.process_activity(auth, activity, bot.on_turn)
+        if response is None:
+            return web.Response(status=HTTPStatus.CREATED)
+        if response.body is None:
+            return web.Response(status=response.status or HTTPStatus.OK)
+        return web.json_response(invoke_body(response.body), status=response.status or 200)
+
+    return handle

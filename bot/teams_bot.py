@@ -1,0 +1,181 @@
+"""The Teams activity handler: routes each kind of activity to a small handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import ChannelAccount, ConversationReference
+from botbuilder.schema.teams import TeamInfo
+
+from bot import invokes
+from bot.inbound import Inbound, Where, describe
+from bot.texts import help_text, welcome_text
+from profiles.schema import Profile
+from services.clock import Clock
+from storage.conversations import ConversationStore, Installation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BotDeps:
+    """What the handlers need, built once by the composition root."""
+
+    profile: Profile
+    conversations: ConversationStore
+    clock: Clock
+    card_verbs: Mapping[str, invokes.CardHandler] = field(default_factory=dict)
+
+
+def user_key(aad_id: str) -> str:
+    """The conversation-reference key of a person's 1:1 chat with the bot."""
+    return f"user:{aad_id}"
+
+
+def channel_key(channel_id: str) -> str:
+    """The conversation-reference key of a channel (new threads are posted there)."""
+    return f"channel:{channel_id}"
+
+
+class StepUpBot(TeamsActivityHandler):
+    """Teams edge of the Step Up bot. Handlers log ids and event names, never text."""
+
+    def __init__(self, deps: BotDeps) -> None:
+        self._deps = deps
+
+    # --- installation -------------------------------------------------------------------------
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """Remember the team (and its Graph group id) the bot was installed in."""
+        await self._remember_installation(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """Note the removal; stored references stay for the audit trail."""
+        inbound = describe(turn_context.activity)
+        if inbound.team_thread_id:
+            await self._deps.conversations.mark_removed(
+                inbound.team_thread_id, self._deps.clock.now()
+            )
+        log.info("bot.removed", extra={"conversation_kind": inbound.where.value})
+
+    async def on_teams_members_added(
+        self,
+        teams_members_added: list[ChannelAccount],
+        team_info: TeamInfo,
+        turn_context: TurnContext,
+    ) -> None:
+        """Welcome the team when the bot itself is added; greet people in a 1:1 chat."""
+        bot_id = turn_context.activity.recipient.id
+        if not any(member.id == bot_id for member in teams_members_added):
+            return
+        inbound = await self._remember_installation(turn_context)
+        if inbound.where is Where.PERSONAL:
+            await turn_context.send_activity(help_text(self._deps.profile))
+        else:
+            await turn_context.send_activity(welcome_text(self._deps.profile))
+        log.info("bot.welcomed", extra={"conversation_kind": inbound.where.value})
+
+    # --- messages -----------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """Route a message by where it was posted."""
+        inbound = describe(turn_context.activity)
+        if not self._from_our_tenant(inbound):
+            log.info("message.ignored", extra={"error_code": "other_tenant"})
+            return
+        if inbound.where is Where.PERSONAL:
+            await self._remember_user(turn_context, inbound)
+            await turn_context.send_activity(MessageFactory.text(help_text(self._deps.profile)))
+            log.info("personal.help", extra={"activity_id": inbound.message_id})
+        elif inbound.where in (Where.CHANNEL_POST, Where.THREAD_REPLY):
+            if inbound.channel_id != self._deps.profile.channel.id:
+                log.info("message.ignored", extra={"error_code": "other_channel"})
+                return
+            await self._remember_channel(turn_context, inbound)
+            log.info(
+                "channel.message",
+                extra={"activity_id": inbound.message_id, "conversation_kind": inbound.where.value},
+            )
+        else:
+            log.info("message.ignored", extra={"conversation_kind": inbound.where.value})
+
+    # --- invokes (card buttons and dialogs) ---------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """Answer every invoke with a body we build; never leave one to the SDK's 500 path."""
+        activity = turn_context.activity
+        name = activity.name or ""
+        if name not in (invokes.CARD_ACTION, invokes.TASK_FETCH, invokes.TASK_SUBMIT):
+            return await super().on_invoke_activity(turn_context)
+        reason = invokes.invalid_invoke(name, activity.value)
+        if reason is not None:
+            log.info("invoke.rejected", extra={"activity_name": name, "error_code": reason})
+            return invokes.bad_invoke(reason)
+        if name == invokes.CARD_ACTION:
+            return invokes.ok(await self._card_action(turn_context, activity.value["action"]))
+        if name == invokes.TASK_FETCH:
+            return invokes.ok(invokes.task_message("This dialog is not available."))
+        return invokes.ok(invokes.task_message("This dialog is not available."))
+
+    async def _card_action(self, turn_context: TurnContext, action: dict[str, object]) -> dict:
+        verb = str(action["verb"])
+        handler = self._deps.card_verbs.get(verb)
+        if handler is None:
+            log.info("card.unknown_verb", extra={"activity_id": turn_context.activity.id})
+            return invokes.card_message(
+                "This button is no longer supported. Please use the latest card in the thread."
+            )
+        data = action.get("data") or {}
+        assert isinstance(data, dict)
+        return await handler(turn_context, data)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _from_our_tenant(self, inbound: Inbound) -> bool:
+        # The playground and Teams both send the tenant; anything else is not our council.
+        return inbound.tenant_id in (None, self._deps.profile.tenant_id)
+
+    async def _remember_installation(self, turn_context: TurnContext) -> Inbound:
+        inbound = describe(turn_context.activity)
+        now = self._deps.clock.now()
+        if inbound.where is Where.PERSONAL:
+            await self._remember_user(turn_context, inbound)
+            return inbound
+        if inbound.team_thread_id:
+            team = turn_context.activity.channel_data.get("team", {})
+            await self._deps.conversations.save_installation(
+                Installation(
+                    tenant_id=inbound.tenant_id or self._deps.profile.tenant_id,
+                    team_thread_id=inbound.team_thread_id,
+                    aad_group_id=inbound.aad_group_id,
+                    team_name=team.get("name") if isinstance(team, dict) else None,
+                    service_url=inbound.service_url,
+                    installed_at=now,
+                )
+            )
+            log.info("bot.installed", extra={"conversation_kind": inbound.where.value})
+        return inbound
+
+    async def _remember_user(self, turn_context: TurnContext, inbound: Inbound) -> None:
+        if not inbound.sender_aad_id:
+            return
+        reference = TurnContext.get_conversation_reference(turn_context.activity)
+        await self._save(user_key(inbound.sender_aad_id), "user", reference)
+
+    async def _remember_channel(self, turn_context: TurnContext, inbound: Inbound) -> None:
+        if not inbound.channel_id:
+            return
+        reference = TurnContext.get_conversation_reference(turn_context.activity)
+        # Strip the thread part so a send through this reference starts a new thread.
+        reference.conversation.id = inbound.channel_id
+        reference.activity_id = None
+        await self._save(channel_key(inbound.channel_id), "channel", reference)
+
+    async def _save(self, key: str, kind: str, reference: ConversationReference) -> None:
+        await self._deps.conversations.save_reference(
+            key, kind, reference.serialize(), self._deps.clock.now()
+        )

@@ -1,0 +1,29 @@
+"""Plain texts the bot sends. No family data ever goes into these."""
+
+from __future__ import annotations
+
+from profiles.schema import Profile
+
+
+def welcome_text(profile: Profile) -> str:
+    """Posted when the bot is added to the team."""
+    return (
+        f"Hello, I'm the Step Up Bot for {profile.council}. I watch "
+        f"**{profile.channel.name}**: each new post there is a request for a step-up "
+        "consultation with the MAP team manager on duty this week. I keep family details "
+        "out of the channel and collect the EHM number and your contact number privately. "
+        "Please never post a family's names, addresses, dates of birth or case numbers here."
+    )
+
+
+def help_text(profile: Profile) -> str:
+    """Sent in the 1:1 chat."""
+    return (
+        "I help with step-up consultations.\n\n"
+        f"- Post a request in **{profile.channel.name}** (your name, e-mail and service; "
+        "say **Urgent** if a child is at imminent risk of harm).\n"
+        "- Never include the EHM number or family details there: I will ask you for them "
+        "privately.\n"
+        "- Commands here: **help**.\n\n"
+        f"{profile.contacts.police}"
+    )

@@ -1,0 +1,97 @@
+"""Command line: `python app.py [serve|migrate|check-config|dev]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from observability.logs import configure_logging
+from profiles.loader import ProfileError, load_profile
+from settings import ROOT, ConfigError, Settings, load_settings
+
+log = logging.getLogger("stepup")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command and run it; configuration problems exit 2 with one clear line."""
+    parser = argparse.ArgumentParser(prog="python app.py", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="serve the bot (the default)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    check = sub.add_parser("check-config", help="validate settings and the profile")
+    check.add_argument("--profile", type=Path, help="profile to check instead of STEPUP_PROFILE")
+    sub.add_parser("dev", help="serve the bot and the Agents Playground together")
+    args = parser.parse_args(argv)
+    command = args.command or "serve"
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        if command == "check-config":
+            from profiles.report import check_config
+
+            return check_config(settings, args.profile)
+        if command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if command == "dev":
+            return _dev(settings)
+        return _serve(settings)
+    except (ConfigError, ProfileError) as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+async def _migrate(settings: Settings) -> int:
+    from storage import migrate
+    from storage.db import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        log.info("migrations.applied", extra={"revision": migrate.head_revision()})
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def _serve(settings: Settings) -> int:
+    from app import create_app
+
+    load_profile(settings.profile_path)  # fail fast, before binding the port
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
+    )
+    return 0
+
+
+def _dev(settings: Settings) -> int:
+    """Run the bot and, beside it, the Agents Playground pointed at it."""
+    tool = ROOT / "node_modules" / ".bin" / "agentsplayground"
+    if not tool.exists() or shutil.which("node") is None:
+        print(
+            "the Agents Playground is not installed: run `npm ci` (make run does)", file=sys.stderr
+        )
+        return 2
+    endpoint = f"http://127.0.0.1:{settings.port}/api/messages"
+    playground = subprocess.Popen(  # noqa: S603 - fixed local tool, no shell
+        [str(tool), "-e", endpoint, "-c", "msteams", "--dt"],
+        cwd=ROOT,
+        env={**os.environ, "BROWSER": "none"},
+    )
+    print(f"Agents Playground: http://localhost:56150  (bot at {endpoint})", file=sys.stderr)
+    try:
+        return _serve(settings)
+    finally:
+        playground.send_signal(signal.SIGTERM)
+        try:
+            playground.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            playground.kill()

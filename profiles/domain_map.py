@@ -1,0 +1,53 @@
+"""Build the domain's rota and working calendar from a profile (person keys -> Entra ids)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.calendar import WorkingCalendar
+from domain.rota import Cover, Rota
+from profiles.schema import WEEKDAYS, Profile
+
+
+def calendar_from_profile(profile: Profile) -> WorkingCalendar:
+    """The council's working calendar."""
+    hours = profile.working_hours
+    return WorkingCalendar(
+        timezone=hours.timezone,
+        day_start=hours.start,
+        day_end=hours.end,
+        country=hours.country,
+        subdivision=hours.subdivision,
+        closures=frozenset(hours.closures),
+    )
+
+
+def rota_from_profile(profile: Profile) -> Rota:
+    """The duty rota, with people as Entra object ids and covers as local-midnight ranges."""
+    ids = {p.key: p.aad_object_id for p in profile.people}
+    rota = profile.rota
+    zone = ZoneInfo(profile.working_hours.timezone)
+
+    def midnight(day: object) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=zone)  # type: ignore[arg-type]
+
+    covers = tuple(
+        Cover(
+            covering=ids[c.covering],
+            covered=ids[c.covered] if c.covered else None,
+            start=midnight(c.start),
+            # The profile's end date is the last day covered; the domain's end is exclusive.
+            end=midnight(c.end + timedelta(days=1)),
+        )
+        for c in rota.covers
+    )
+    return Rota(
+        rotation=tuple(ids[key] for key in rota.rotation),
+        anchor=rota.anchor,
+        deputies=tuple(ids[key] for key in rota.deputies),
+        covers=covers,
+        handover_weekday=WEEKDAYS.index(rota.handover_weekday),
+        handover_time=rota.handover_time,
+        timezone=profile.working_hours.timezone,
+    )

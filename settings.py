@@ -1,0 +1,138 @@
+"""Typed settings, read once at start-up from the environment (and a `.env` file)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+DEMO_PROFILE = ROOT / "profiles" / "demo.yaml"
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'stepup.db'}"
+
+
+class Mode(StrEnum):
+    """How the bot authenticates and where it reads the directory from."""
+
+    LOCAL = "local"
+    PRODUCTION = "production"
+
+
+class ConfigError(Exception):
+    """The configuration cannot run; the message names what to fix and never holds a secret."""
+
+
+def _alias(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads. Environment variable names are case-insensitive."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    mode: Mode = Field(Mode.LOCAL, validation_alias=_alias("STEPUP_MODE", "mode"))
+    """`local` (no credentials, auth off, directory from the profile) or `production`."""
+
+    host: str = Field("127.0.0.1", validation_alias=_alias("HOST", "host"))
+    """Interface to listen on; set 0.0.0.0 in a container."""
+
+    port: int = Field(3978, ge=1, le=65535, validation_alias=_alias("PORT", "port"))
+    """TCP port of the bot endpoint (`POST /api/messages`)."""
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL, validation_alias=_alias("DATABASE_URL", "database_url")
+    )
+    """SQLAlchemy URL: `sqlite:///path.db` (default, under ./var/) or `postgresql://user@host/db`."""
+
+    profile_path: Path = Field(
+        DEMO_PROFILE, validation_alias=_alias("STEPUP_PROFILE", "profile_path")
+    )
+    """Path of the council profile YAML (people, roles, rota, hours, texts)."""
+
+    app_id: str = Field("", validation_alias=_alias("MicrosoftAppId", "app_id"))
+    """Bot (Entra app) id from the Azure Bot registration. Empty only in local mode."""
+
+    app_password: SecretStr = Field(
+        SecretStr(""), validation_alias=_alias("MicrosoftAppPassword", "app_password")
+    )
+    """Client secret of the bot's Entra app (not needed for UserAssignedMSI)."""
+
+    app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        "SingleTenant", validation_alias=_alias("MicrosoftAppType", "app_type")
+    )
+    """Bot registration type; new registrations are SingleTenant or UserAssignedMSI."""
+
+    app_tenant_id: str = Field("", validation_alias=_alias("MicrosoftAppTenantId", "app_tenant_id"))
+    """Entra tenant id of the bot registration (required for SingleTenant and MSI)."""
+
+    migrate_on_start: bool = Field(
+        True, validation_alias=_alias("STEPUP_MIGRATE_ON_START", "migrate_on_start")
+    )
+    """Apply Alembic migrations when the app starts (turn off when a release job migrates)."""
+
+    tick_seconds: float = Field(
+        30.0, gt=0, le=300, validation_alias=_alias("STEPUP_TICK_SECONDS", "tick_seconds")
+    )
+    """How often the scheduler asks for due escalations (seconds)."""
+
+    log_level: str = Field("INFO", validation_alias=_alias("LOG_LEVEL", "log_level"))
+    """Root log level (DEBUG, INFO, WARNING...)."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_credentials(self) -> Settings:
+        if self.mode is Mode.PRODUCTION:
+            missing = self.missing_credentials()
+            if missing:
+                raise ValueError(
+                    "production mode needs " + ", ".join(missing) + " (set STEPUP_MODE=local "
+                    "to run without Teams credentials)"
+                )
+        return self
+
+    def missing_credentials(self) -> list[str]:
+        """Names of the Bot Framework variables production mode still lacks."""
+        missing = []
+        if not self.app_id:
+            missing.append("MicrosoftAppId")
+        if self.app_type != "UserAssignedMSI" and not self.app_password.get_secret_value():
+            missing.append("MicrosoftAppPassword")
+        if self.app_type in ("SingleTenant", "UserAssignedMSI") and not self.app_tenant_id:
+            missing.append("MicrosoftAppTenantId")
+        return missing
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Whether inbound requests must carry a valid Bot Framework token."""
+        return self.mode is Mode.PRODUCTION
+
+    @property
+    def dev_tools_enabled(self) -> bool:
+        """Local-only routes (the movable clock) exist only when this is true."""
+        return self.mode is Mode.LOCAL
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings, turning validation errors into one readable ConfigError."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            problems.append(f"{where}: {error['msg']}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None

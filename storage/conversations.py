@@ -1,0 +1,108 @@
+"""Where the bot keeps what it needs for proactive messages: installations and references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.tables import conversation_refs, installations
+from storage.upsert import upsert
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    """The bot's installation in a team."""
+
+    tenant_id: str
+    team_thread_id: str
+    aad_group_id: str | None
+    team_name: str | None
+    service_url: str
+    installed_at: datetime
+    removed_at: datetime | None = None
+
+
+class ConversationStore:
+    """Installations and serialised ConversationReferences, keyed by who or where."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def save_reference(
+        self, key: str, kind: str, reference: dict[str, Any], at: datetime
+    ) -> None:
+        """Insert or replace the reference stored under `key`."""
+        values = {"key": key, "kind": kind, "reference": reference, "updated_at": at}
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                upsert(
+                    conn,
+                    conversation_refs,
+                    values,
+                    index=["key"],
+                    update=["kind", "reference", "updated_at"],
+                )
+            )
+
+    async def reference(self, key: str) -> dict[str, Any] | None:
+        """The stored reference for `key`, if any."""
+        async with self._engine.connect() as conn:
+            row = await conn.execute(
+                select(conversation_refs.c.reference).where(conversation_refs.c.key == key)
+            )
+            value = row.scalar_one_or_none()
+        return dict(value) if value is not None else None
+
+    async def save_installation(self, installation: Installation) -> None:
+        """Record (or refresh) the bot's installation in a team."""
+        values = {
+            "tenant_id": installation.tenant_id,
+            "team_thread_id": installation.team_thread_id,
+            "aad_group_id": installation.aad_group_id,
+            "team_name": installation.team_name,
+            "service_url": installation.service_url,
+            "installed_at": installation.installed_at,
+            "removed_at": None,
+        }
+        keep = ["tenant_id", "service_url", "installed_at", "removed_at"]
+        # A later event without aadGroupId must not erase the one stored at install.
+        for optional in ("aad_group_id", "team_name"):
+            if values[optional] is not None:
+                keep.append(optional)
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                upsert(conn, installations, values, index=["team_thread_id"], update=keep)
+            )
+
+    async def mark_removed(self, team_thread_id: str, at: datetime) -> None:
+        """Note that the bot was removed from a team (kept for the audit trail)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(installations)
+                .where(installations.c.team_thread_id == team_thread_id)
+                .values(removed_at=at)
+            )
+
+    async def installation(self, team_thread_id: str) -> Installation | None:
+        """The installation in a team, if the bot was ever installed there."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(installations).where(installations.c.team_thread_id == team_thread_id)
+                )
+            ).first()
+        if row is None:
+            return None
+        return Installation(
+            tenant_id=row.tenant_id,
+            team_thread_id=row.team_thread_id,
+            aad_group_id=row.aad_group_id,
+            team_name=row.team_name,
+            service_url=row.service_url,
+            installed_at=row.installed_at,
+            removed_at=row.removed_at,
+        )

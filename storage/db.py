@@ -1,0 +1,56 @@
+"""Database engine: one async SQLAlchemy engine for SQLite (WAL) or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def async_url(database_url: str) -> URL:
+    """Map a plain `sqlite:`/`postgresql:` URL onto the async driver SQLAlchemy needs."""
+    url = make_url(database_url)
+    if url.drivername in ("sqlite", "sqlite+pysqlite"):
+        return url.set(drivername="sqlite+aiosqlite")
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        return url.set(drivername="postgresql+asyncpg")
+    return url
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    """Whether the engine talks to SQLite (which locks differently from PostgreSQL)."""
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """Create the engine; SQLite files get WAL, foreign keys and a busy timeout."""
+    url = async_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 15})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # aiosqlite's own transaction handling is off so that `BEGIN IMMEDIATE` below is ours.
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself so every write transaction takes the lock up front.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock at the start, so two writers never deadlock on upgrade
+    # from a read lock, and a claim (read-then-write) is atomic across processes.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
