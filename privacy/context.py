@@ -1,0 +1,110 @@
+"""Context rules that need the whole picture: staff phones, roles, ages beside names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+import phonenumbers
+
+from privacy import lexicon as lx
+from privacy.model import FindingType as T
+from privacy.patterns import DATE, PHONE, Candidate
+
+_I = re.IGNORECASE
+_REL = "|".join(sorted(lx.RELATIONS | {"boy", "girl", "male", "female", "son", "lad"},
+                       key=len, reverse=True))
+FIRST_PERSON = re.compile(
+    r"(?:\bme\b|\bmy\b|\bi'?m\b|\bi am\b|\bme on\b|direct line|\btel\b|\bt:|\bm:|\bmob(?:ile)?\b"
+    r"|\bwork\b|\boffice\b|\bdesk\b|\bphone\b|\bcontact\b|\bext\b)[^\n]{0,30}$",
+    _I,
+)
+FAMILY_BEFORE = re.compile(rf"\b(?:{_REL}|family|her|his|their|home|landline)\b['’s]*[^\n]{{0,25}}$",
+                           _I)
+NUMS = r"\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*"
+AGE_AFTER_NAME = re.compile(
+    rf"(?:['’]s)?(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*(?:yrs?|years?|y/?o|months?|mths?)?\s*\)"
+    rf"|\s*,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\s+(?:is|has|was)\b)"
+    rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b(?!\s*(?:am|pm|:|\.\d|/|%|th|st|nd|rd|"
+    rf"weeks|days|hours|mins|times|x)))",
+    _I,
+)
+AGE_AFTER_RELATION = re.compile(
+    rf"\b(?:{_REL})s?\s*(?:\(\s*({NUMS})\s*(?:yrs?|years?|y/?o|months?)?\s*\)"
+    rf"|,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*,)",
+    _I,
+)
+DOB_AFTER_NAME = re.compile(r"(?:['’]s)?\s*[(,]\s*(?:dob:?\s*)?", _I)
+ROLE_TAIL = r"(?:\s*(?:,|\(|-|–)?\s*(?:is\s+)?(?:the|our|their|a|his|her|from|at)?\s*(?:school'?s?\s+)?)"
+
+
+def role_pattern(extra_roles: Iterable[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Regexes for a role just after a name ("Mr X the DSL") or just before ("HV Sarah")."""
+    words = {w for w in lx.ROLE_WORDS} | {r.lower() for r in extra_roles if r}
+    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    after = re.compile(rf"{ROLE_TAIL}(?:{alts})\b", _I)
+    before = re.compile(
+        rf"(?:\b(?:{alts})|\b(?:{'|'.join(sorted(lx.GREETINGS))})|@)\s*,?\s*(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?$",
+        _I,
+    )
+    return after, before
+
+
+def phones(text: str, keep: frozenset[str], author_marks: tuple[str, ...]) -> Iterator[Candidate]:
+    """Phone numbers, except staff numbers and the author's own on their signature line."""
+    for m in PHONE.finditer(text):
+        raw = m.group(0)
+        digits = re.sub(r"\D", "", raw)
+        national = "0" + digits[2:] if digits.startswith("44") else digits
+        if raw.startswith("00"):
+            continue
+        if not _possible(raw, digits) or national in keep:
+            continue
+        before = text[max(0, m.start() - 40) : m.start()]
+        if not FAMILY_BEFORE.search(before) and _authors(text, m.start(), m.end(), author_marks):
+            continue
+        yield T.PHONE, m.start(), m.end(), 0.9
+
+
+def _possible(raw: str, digits: str) -> bool:
+    """A plausible phone number: UK national or international, per libphonenumber."""
+    if raw.startswith("+"):
+        region = None
+    elif digits.startswith("0") and len(digits) in (10, 11):
+        region = "GB"
+    else:
+        return False
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number(number)
+
+
+def _authors(text: str, start: int, end: int, marks: tuple[str, ...]) -> bool:
+    """The author's own number: said in the first person, or on their signature line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if FIRST_PERSON.search(text[line_start:start]):
+        return True
+    lo = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+    hi = text.find("\n", end)
+    hi = text.find("\n", hi + 1) if hi != -1 else -1
+    near = text[lo : hi if hi != -1 else len(text)].lower()
+    return any(mark in near for mark in marks)
+
+
+def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candidate]:
+    """Ages and birth dates written right after a name: 'Kayden (7)', 'J, 9,', 'Rose (12/3/16)'."""
+    for _, end, _ in names:
+        m = AGE_AFTER_NAME.match(text, end)
+        if m:
+            g = next(i for i in (1, 2, 3) if m.group(i))
+            yield T.AGE, m.start(g), m.end(g), 0.8
+        d = DOB_AFTER_NAME.match(text, end)
+        if d:
+            date = DATE.match(text, d.end())
+            if date:
+                yield T.DATE_OF_BIRTH, date.start(), date.end(), 0.8
+    for m in AGE_AFTER_RELATION.finditer(text):
+        g = 1 if m.group(1) else 2
+        yield T.AGE, m.start(g), m.end(g), 0.8

@@ -1,0 +1,208 @@
+"""The name recogniser: lexicon, capitalisation and family-context cues, token by token."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from privacy import lexicon as lx
+
+TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'’-]*")
+_REL = "|".join(sorted(lx.RELATIONS, key=len, reverse=True))
+# After a name: possessive with a relation, an age in brackets, "is 7", ", 7,".
+AFTER_CUE = re.compile(
+    rf"(?:['’]s\s+(?:(?:{_REL}|school|nursery|behaviour|needs|attendance|father|mother)\b|"
+    r"(?:half|step|older|younger|little|big|baby|new|little)\b)"
+    r"|\s*\(\s*\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-)"
+    r"|\s+(?:is|was|aged?|turned|turns)\s+\d{1,2}\b(?!\s*(?:am|pm|:|\.\d|/|th|st|nd|rd))"
+    r"|\s+\d{1,2}\s*(?:yrs?|yo|y/o|years|months)\b|\s*\((?:aged?|dob|d\.o\.b))",
+    re.IGNORECASE,
+)
+NOT_INITIAL_BEFORE = frozenset(
+    """plan option part section appendix grade type category block step tier vitamin class
+    level group room unit table item point hep hepatitis stage phase form key team site wing
+    ward gate exhibit schedule annex annexe figure page list route model column row area
+    zone box version scenario""".split()
+)
+_CONT = re.compile(r"[&/\d]|[-'’]\w|\.\w")
+MONTHISH = re.compile(r"\s*\d|\s+(?:19|20)\d\d")
+SEASON_AFTER = re.compile(r"\s+(?:holidays?|term|half|hols|break|camp|school|club)\b", re.I)
+
+
+@dataclass(slots=True)
+class Tok:
+    """One word of the message with what the lexicon says about it."""
+
+    start: int
+    end: int
+    core: str
+    low: str
+    possessive: bool
+    name: float = 0.0
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Words with a trailing possessive split off ("Kayden's" -> "Kayden")."""
+    out: list[Tok] = []
+    for m in TOKEN.finditer(text):
+        word = m.group(0).rstrip("-'’")
+        possessive = word.lower().endswith(("'s", "’s"))
+        if possessive:
+            word = word[:-2]
+        if word:
+            out.append(Tok(m.start(), m.start() + len(word), word, word.lower(), possessive))
+    return out
+
+
+def sentence_start(text: str, pos: int) -> bool:
+    """True when the word at pos opens a sentence, line or bullet."""
+    before = text[:pos].rstrip(" \t")
+    return not before or before[-1] in ".!?:;\n•*-–—(\"'>|"
+
+
+class NameFinder:
+    """Finds family names; staff/author/vocabulary spans are excluded by the caller."""
+
+    def __init__(self, staff_first: frozenset[str], acronyms: frozenset[str]) -> None:
+        """Keep the lists once; staff first names are ambiguous with family names."""
+        self.strong = lx.strong_names()
+        self.weak = lx.weak_names()
+        self.words = lx.english_words()
+        self.staff_first = staff_first
+        self.acronyms = acronyms
+
+    def find(self, text: str, blocked: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
+        """Name spans (start, end, confidence) outside the blocked spans."""
+        toks = [t for t in tokenize(text) if not _inside(t.start, t.end, blocked)]
+        for i, tok in enumerate(toks):
+            tok.name = self._score(text, toks, i)
+        self._spread(text, toks)
+        return _merge(text, toks)
+
+    def _cue(self, text: str, toks: list[Tok], i: int) -> bool:
+        """A family-context cue before or after token i."""
+        tok = toks[i]
+        if AFTER_CUE.match(text, tok.end - (2 if tok.possessive else 0)):
+            return True
+        if tok.possessive and AFTER_CUE.match(text, tok.end):
+            return True
+        if i > 0:
+            prev = toks[i - 1]
+            gap = text[prev.end : tok.start]
+            if prev.low in lx.RELATIONS | lx.TITLES and re.fullmatch(r"[\s:,.'’s]*", gap):
+                return True
+        return False
+
+    def _score(self, text: str, toks: list[Tok], i: int) -> float:
+        """How sure we are that token i, on its own, is a family member's name."""
+        tok = toks[i]
+        low, core = tok.low, tok.core
+        if low in lx.NOT_NAMES and core != "A" or low in self.acronyms and core.isupper():
+            return 0.0
+        cue = self._cue(text, toks, i)
+        if len(core) == 1:
+            return self._initial(text, toks, i, cue)
+        cap = core[0].isupper()
+        upper = core.isupper()
+        if low in self.staff_first:
+            return 0.85 if cue else 0.0
+        if low in self.strong:
+            if upper and (len(core) < 3 or not cue and self._in_caps_run(toks, i)):
+                return 0.0
+            return 0.9
+        opener = sentence_start(text, tok.start)
+        if low in self.weak:
+            if cue and (cap or low in lx.GIVEN_WORD_NAMES):
+                return 0.85
+            if low in lx.GIVEN_WORD_NAMES and cap and not upper and not opener:
+                return 0.0 if self._wordish(text, toks, i) else 0.75
+            return 0.0
+        if low in self.words or upper or len(core) < 2:
+            return 0.0
+        if cap and (not opener or cue or self._verb_follows(toks, i)):
+            return 0.7
+        return 0.7 if cue and i > 0 and toks[i - 1].low in lx.RELATIONS else 0.0
+
+    def _initial(self, text: str, toks: list[Tok], i: int, cue: bool) -> float:
+        """Single capital letters used for children ("J and K", "J (7)", "child J")."""
+        tok = toks[i]
+        if tok.core in ("I", "i") or tok.core.islower() or _CONT.match(text, tok.end):
+            return 0.0
+        if i > 0 and toks[i - 1].low in NOT_INITIAL_BEFORE:
+            return 0.0
+        if tok.core == "A":
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            pair = nxt is not None and nxt.low == "and" and text[tok.end : tok.end + 1] == " "
+            return 0.8 if cue or pair and _initial_after(toks, i + 1) else 0.0
+        return 0.8
+
+    def _wordish(self, text: str, toks: list[Tok], i: int) -> bool:
+        """A word-name used as a word here: a month before a number, 'Summer holidays'."""
+        tok = toks[i]
+        if tok.low in lx.MONTHS and (MONTHISH.match(text, tok.end) or _digit_before(text, tok)):
+            return True
+        return bool(SEASON_AFTER.match(text, tok.end))
+
+    def _verb_follows(self, toks: list[Tok], i: int) -> bool:
+        """A sentence-opening unknown word followed by a verb a person takes ("Adaeze has")."""
+        return i + 1 < len(toks) and toks[i + 1].low in lx.NAME_VERBS
+
+    def _in_caps_run(self, toks: list[Tok], i: int) -> bool:
+        """Part of a shouted phrase ("URGENT REQUEST TODAY") rather than a surname in caps."""
+        near = toks[max(0, i - 1) : i + 2]
+        return sum(t.core.isupper() and len(t.core) > 1 for t in near) >= 3
+
+    def _spread(self, text: str, toks: list[Tok]) -> None:
+        """Carry a name over to its neighbours: surnames, and the other half of 'X and Y'."""
+        for _ in range(2):
+            for i, tok in enumerate(toks):
+                if tok.name or tok.low in lx.NOT_NAMES or tok.low in self.acronyms:
+                    continue
+                for j in (i - 1, i + 1):
+                    if 0 <= j < len(toks) and toks[j].name and self._joins(text, toks, i, j):
+                        tok.name = 0.7
+                        break
+
+    def _joins(self, text: str, toks: list[Tok], i: int, j: int) -> bool:
+        """Whether token i belongs to the name at j (adjacent surname or coordinated name)."""
+        tok, other = toks[i], toks[j]
+        a, b = (other, tok) if j < i else (tok, other)
+        gap = text[a.end : b.start]
+        capped = tok.core[0].isupper() and not tok.core.isupper()
+        namey = tok.low in self.weak or tok.low in self.strong or tok.low not in self.words
+        if gap in (" ", "-") and capped and not a.possessive and namey and len(tok.core) > 1:
+            return True
+        k = j + (1 if j > i else -1)
+        coord = 0 <= k < len(toks) and toks[k].low in ("and", "&") or gap.strip() in ("&", ",")
+        given = tok.low in lx.GIVEN_WORD_NAMES or tok.low in self.strong
+        return coord and (capped or given) and namey and (len(tok.core) > 1 or other.name > 0)
+
+
+def _initial_after(toks: list[Tok], i: int) -> bool:
+    return i + 1 < len(toks) and len(toks[i + 1].core) == 1 and toks[i + 1].core.isupper()
+
+
+def _digit_before(text: str, tok: Tok) -> bool:
+    return bool(re.search(r"\d(?:st|nd|rd|th)?\s*(?:of\s*)?$", text[max(0, tok.start - 8) : tok.start]))
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _merge(text: str, toks: list[Tok]) -> list[tuple[int, int, float]]:
+    """Join adjacent name tokens into one span ("Kayden Brown-Smith")."""
+    out: list[tuple[int, int, float]] = []
+    for tok in toks:
+        if not tok.name:
+            continue
+        if out and re.fullmatch(r"[ -]", text[out[-1][1] : tok.start]) and not _prev_poss(text, out):
+            s, _, c = out[-1]
+            out[-1] = (s, tok.end, max(c, tok.name))
+        else:
+            out.append((tok.start, tok.end, tok.name))
+    return out
+
+
+def _prev_poss(text: str, out: list[tuple[int, int, float]]) -> bool:
+    return text[out[-1][1] : out[-1][1] + 2] in ("'s", "’s")

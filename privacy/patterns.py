@@ -1,0 +1,204 @@
+"""Recognisers for family data with a shape: postcodes, numbers, dates, addresses, schools."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from stdnum.gb import nhs, upn
+
+from privacy.model import FindingType as T
+
+Candidate = tuple[T, int, int, float]
+
+_I = re.IGNORECASE
+POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[ABD-HJLNP-UW-Z]{2})\b", _I)
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d ()\-.]{7,16}\d(?![\w/])")
+NI = re.compile(r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+                r"(?: ?\d\d){3} ?[A-D]\b", _I)
+TEN_DIGITS = re.compile(r"(?<![\d/])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d/])")
+CASE_CUE = re.compile(
+    r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?|crime|incident|police|CAD|"
+    r"HO|home office|UPN|ULN|pupil|NHS|ID|record|file|log|occurrence|CRN|URN)\b"
+    r"(?:[\s:#.-]*(?:no|num|number|ref|reference|id|is|was|number is)\b)*[\s:#.-]*",
+    _I,
+)
+REF_TOKEN = re.compile(r"(?=[A-Z/-]*\d)[A-Z]{0,4}[-/]?\d[\dA-Z/-]*(?: \d[\d/-]*)*", _I)
+LONG_NUMBER = re.compile(r"(?<![\w/.:-])\d{6,9}(?![\w/:-])")
+VRM = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b")
+VRM_CUE = re.compile(
+    r"\b(?:reg|registration|car|vehicle|plate|number plate|van|driving)\b[^\n]{0,25}?"
+    r"\b([A-Z]{2}\d{2} ?[A-Z]{3}|[A-Z]\d{1,3} ?[A-Z]{3}|[A-Z]{3} ?\d{1,3}[A-Z])\b",
+    _I,
+)
+HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_.]{3,30}\b")
+PLATFORM_HANDLE = re.compile(
+    r"\b(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|tik tok|twitter|fb|facebook|x)"
+    r"(?: (?:name|handle|account|username|user|is|as|called))*\s*[:=-]?\s*"
+    r"(@?[A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*|@[A-Za-z0-9_.]{3,30})",
+    _I,
+)
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+DATE = re.compile(
+    r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d\d-\d\d|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\.?,?(?: \d{{4}})?|"
+    rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|{_MONTH} \d{{4}})\b",
+    _I,
+)
+DOB_CUE = re.compile(
+    r"(?:\bd\.?o\.?b\b\.?|date of birth|\bborn(?: on| in)?|\bb\.|\bbirthday(?: is)?)"
+    r"[\s:\-–(]*$",
+    _I,
+)
+BORN_YEAR = re.compile(r"\b(?:born(?: in)?|dob:?|d\.o\.b\.?:?) ((?:19|20)\d\d)\b", _I)
+AGE = re.compile(
+    r"\b(?:aged?:? ?\d{1,2}(?: ?(?:months?|mths?|weeks?|yrs?|years?))?"
+    r"|ages \d{1,2}(?:(?:, ?| and | ?& ?)\d{1,2})+"
+    r"|\d{1,2}(?: ?- ?| )?(?:years?|yrs?|yr|months?|mths?|weeks?|wks?)(?: ?- ?| )?old"
+    r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr)(?![\w/]))",
+    _I,
+)
+_STREET = (r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|way|court|ct|crescent|cres|"
+           r"terrace|gardens|gdns|place|grove|walk|rise|view|mews|row|square|sq|hill|parade|"
+           r"green|vale|croft|boulevard|chase|wynd|heights|approach|estate|villas|cottages|"
+           r"house|tower|towers|fold|gate|bank|meadows|park)")
+_WORD = r"[A-Za-z][A-Za-z'’-]*"
+ADDRESS = re.compile(
+    rf"(?:\b(?:flat|apartment|apt|unit|room) ?\d+[a-z]?,? )?\b\d{{1,4}}[a-z]?,? "
+    rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:,? (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+\b)?",
+    _I,
+)
+FLAT = re.compile(rf"\b(?:flat|apartment|apt) ?\d+[a-z]?,? (?:[A-Z][a-z]+ ){{1,3}}{_STREET}\b",
+                  _I)
+NAMED_STREET = re.compile(
+    rf"(?:\b(?:lives|living|live|moved|staying|address is|resides|housed|based) "
+    rf"(?:on|at|in|to)(?: the)? (?:{_WORD} ){{1,3}}{_STREET}\b)"
+    rf"|\b(?:[A-Z][a-z]+ ){{1,2}}(?:Road|Street|Avenue|Lane|Close|Drive|Crescent|Terrace|"
+    rf"Gardens|Grove|Mews|Court|Estate|Way)\b",
+)
+_SCHOOL = (r"(?:primary|infants?|junior|academy|high school|high|secondary school|school|college|"
+           r"nursery|pre-?school|sixth form|pru|day nursery|c of e primary)")
+SCHOOL = re.compile(
+    rf"\b(?:St\.? |Saint )?(?:[A-Z][A-Za-z'’-]*(?:'s)? (?:and |& )?){{1,4}}(?i:{_SCHOOL})\b"
+    rf"(?i:(?: school| academy))?",
+)
+SCHOOL_LOWER = re.compile(
+    rf"\b(?:attends|attending|goes to|go to|at|from|pupil at|year \d+ at|excluded from|"
+    rf"moved to|started at|in) ((?:st |saint )?(?:{_WORD} ){{1,3}}{_SCHOOL}\b(?: school)?)",
+    _I,
+)
+GENERIC_SCHOOL_WORDS = frozenset(
+    "the his her their a new local current previous primary secondary high junior infant "
+    "nursery same this that mainstream special private catholic faith village his/her "
+    "at in from to attends school".split()
+)
+
+
+def _spans(pattern: re.Pattern[str], text: str, kind: T, conf: float) -> Iterator[Candidate]:
+    for m in pattern.finditer(text):
+        yield kind, m.start(), m.end(), conf
+
+
+def postcodes(text: str) -> Iterator[Candidate]:
+    """Full UK postcodes in any case ('ND4 7QT', 'nd47qt')."""
+    for m in POSTCODE.finditer(text):
+        token = m.group(0)
+        if token.islower() and " " not in token and not token[-1].isalpha():
+            continue
+        yield T.POSTCODE, m.start(), m.end(), 0.95
+
+
+def emails(text: str) -> Iterator[Candidate]:
+    """Every e-mail address; the screener drops staff and author addresses."""
+    yield from _spans(EMAIL, text, T.EMAIL, 0.95)
+
+
+def ni_numbers(text: str) -> Iterator[Candidate]:
+    """National Insurance numbers with HMRC's prefix rules."""
+    yield from _spans(NI, text, T.NI_NUMBER, 0.95)
+
+
+def numbers(text: str) -> Iterator[Candidate]:
+    """NHS numbers (check digit), then case references after a cue, then bare long numbers."""
+    taken: list[tuple[int, int]] = []
+    for m in TEN_DIGITS.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        cue = re.search(r"nhs\W*(?:no|num|number)?\W*$", text[max(0, m.start() - 20) : m.start()],
+                        _I)
+        if digits[0] != "0" and nhs.is_valid(digits):
+            yield T.NHS_NUMBER, m.start(), m.end(), 0.95
+            taken.append((m.start(), m.end()))
+        elif cue:
+            yield T.NHS_NUMBER, m.start(), m.end(), 0.6  # mistyped but announced as NHS
+            taken.append((m.start(), m.end()))
+    for m in CASE_CUE.finditer(text):
+        ref = REF_TOKEN.match(text, m.end())
+        if ref and not any(s <= ref.start() < e for s, e in taken):
+            value = ref.group(0).rstrip("/-")
+            if sum(c.isdigit() for c in value) >= 4 or upn.is_valid(value):
+                taken.append((ref.start(), ref.start() + len(value)))
+                yield T.CASE_REFERENCE, ref.start(), ref.start() + len(value), 0.9
+    for m in LONG_NUMBER.finditer(text):
+        if not any(s <= m.start() < e for s, e in taken):
+            yield T.CASE_REFERENCE, m.start(), m.end(), 0.5
+
+
+def vehicles(text: str) -> Iterator[Candidate]:
+    """Current-format registrations anywhere; older formats only after a cue word."""
+    yield from _spans(VRM, text, T.VEHICLE_REGISTRATION, 0.85)
+    for m in VRM_CUE.finditer(text):
+        yield T.VEHICLE_REGISTRATION, m.start(1), m.end(1), 0.9
+
+
+def handles(text: str) -> Iterator[Candidate]:
+    """@handles (not e-mails) and handles named after a platform."""
+    for m in HANDLE.finditer(text):
+        yield T.SOCIAL_HANDLE, m.start(), m.start() + len(m.group(0).rstrip(".")), 0.8
+    for m in PLATFORM_HANDLE.finditer(text):
+        handle = m.group(1).rstrip(".")
+        if len(handle.lstrip("@")) >= 3:
+            yield T.SOCIAL_HANDLE, m.start(1), m.start(1) + len(handle), 0.85
+
+
+def dates_of_birth(text: str) -> Iterator[Candidate]:
+    """Dates announced as a birth date; other dates (meetings) are left alone."""
+    for m in DATE.finditer(text):
+        before = text[max(0, m.start() - 24) : m.start()]
+        after = text[m.end() : m.end() + 12]
+        if DOB_CUE.search(before) or re.match(r"\s*\(?\s*d\.?o\.?b\b", after, _I):
+            yield T.DATE_OF_BIRTH, m.start(), m.end(), 0.95
+    for m in BORN_YEAR.finditer(text):
+        yield T.DATE_OF_BIRTH, m.start(1), m.end(1), 0.8
+
+
+def ages(text: str) -> Iterator[Candidate]:
+    """Ages stated with a unit or 'aged'; bare numbers are judged next to names."""
+    yield from _spans(AGE, text, T.AGE, 0.85)
+
+
+def addresses(text: str) -> Iterator[Candidate]:
+    """Numbered street addresses, flats, and named streets where someone lives."""
+    for pattern, conf in ((ADDRESS, 0.9), (FLAT, 0.9), (NAMED_STREET, 0.7)):
+        for m in pattern.finditer(text):
+            start = m.start()
+            if pattern is NAMED_STREET and m.group(0)[0].islower():
+                start = m.start() + len(re.match(r"\w+ \w+ (?:the )?", m.group(0)).group(0))  # type: ignore[union-attr]
+            yield T.ADDRESS, start, m.end(), conf
+
+
+def schools(text: str) -> Iterator[Candidate]:
+    """Named schools and nurseries, capitalised or after 'attends'/'goes to'."""
+    for m in SCHOOL.finditer(text):
+        words = m.group(0).split()
+        if words[0].lower() not in GENERIC_SCHOOL_WORDS or words[0] in ("St", "St."):
+            yield T.SCHOOL, m.start(), m.end(), 0.85
+    for m in SCHOOL_LOWER.finditer(text):
+        first = m.group(1).split()[0].lower()
+        if first not in GENERIC_SCHOOL_WORDS:
+            yield T.SCHOOL, m.start(1), m.end(1), 0.75
+
+
+RECOGNISERS = (postcodes, emails, ni_numbers, numbers, vehicles, handles, dates_of_birth, ages,
+               addresses, schools)

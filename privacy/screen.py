@@ -1,0 +1,153 @@
+"""The screen: find family personal data in a channel post and replace it with labels."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from privacy import context, patterns
+from privacy.model import LABELS, Author, Finding, FindingType, Screening, StaffMember, Vocabulary
+from privacy.names import NameFinder
+
+Span = tuple[int, int]
+URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|nhs|ac|co|org|sch)"
+                 r"\.uk\b|\b[\w-]+\.(?:com|org|net|uk)\b")
+# A name finding lying inside these is never family data, whatever it looks like.
+_PRIORITY = {FindingType.NAME: 0, FindingType.AGE: 1, FindingType.CASE_REFERENCE: 1}
+
+
+def _phrase_regex(phrases: set[str]) -> re.Pattern[str] | None:
+    """One case-insensitive alternation, longest first, on word boundaries."""
+    alts = sorted({p.strip() for p in phrases if p and p.strip()}, key=len, reverse=True)
+    if not alts:
+        return None
+    body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in alts)
+    return re.compile(rf"(?<![\w@.])(?:{body})(?![\w])", re.IGNORECASE)
+
+
+class Screener:
+    """Screens posts against one directory and profile vocabulary; build once, reuse."""
+
+    def __init__(self, directory: Sequence[StaffMember], vocabulary: Vocabulary) -> None:
+        """Precompute the protected phrases, staff contact details and the name finder."""
+        self.vocabulary = vocabulary
+        phrases: set[str] = set()
+        for group in (vocabulary.services, vocabulary.places, vocabulary.indicators,
+                      vocabulary.roles, vocabulary.acronyms):
+            phrases.update(group)
+        first: set[str] = set()
+        for member in directory:
+            parts = member.name.split()
+            phrases.add(member.name)
+            phrases.update(parts[1:])  # surnames alone ("Mr Okafor") are staff
+            first.add(parts[0].lower())
+            if member.role:
+                phrases.add(member.role)
+        self._protect = _phrase_regex(phrases)
+        self._staff_emails = frozenset(m.email.lower() for m in directory if m.email)
+        self._domains = tuple(d.lower().lstrip("@") for d in vocabulary.staff_email_domains)
+        self._staff_phones = frozenset(
+            re.sub(r"\D", "", p).replace("44", "0", 1) if p.strip().startswith("+")
+            else re.sub(r"\D", "", p)
+            for m in directory for p in m.phones
+        )
+        acronyms = frozenset(a.lower() for a in vocabulary.acronyms)
+        self._names = NameFinder(frozenset(first), acronyms)
+        roles = list(vocabulary.roles) + [m.role for m in directory if m.role]
+        self._role_after, self._role_before = context.role_pattern(roles)
+
+    def screen(self, text: str, author: Author) -> Screening:
+        """Find family data in text and return it redacted; clean text comes back identical."""
+        protected = self._protected(text, author)
+        found: list[patterns.Candidate] = []
+        for recognise in patterns.RECOGNISERS:
+            found.extend(c for c in recognise(text) if not _within(c[1], c[2], protected))
+        found = [c for c in found if not self._staff_email(text, c)]
+        marks = tuple(m for m in (author.name.lower(), (author.email or "").lower()) if m)
+        marks += tuple(p.lower() for p in author.name.split() if len(p) > 2)
+        found.extend(context.phones(text, self._staff_phones, marks))
+        blocked = protected + [(c[1], c[2]) for c in found if c[0] is not FindingType.AGE]
+        names = [n for n in self._names.find(text, blocked) if not self._professional(text, n)]
+        found.extend((FindingType.NAME, s, e, c) for s, e, c in names)
+        found.extend(context.near_names(text, names))
+        findings = _resolve(found)
+        return Screening(_redact(text, findings), findings)
+
+    def _protected(self, text: str, author: Author) -> list[Span]:
+        """Spans that must stay: vocabulary, staff names, the author, links and domains."""
+        spans = [m.span() for m in URL.finditer(text)]
+        if self._protect:
+            spans.extend(m.span() for m in self._protect.finditer(text))
+        own = {author.name, *author.name.split(), author.email or ""}
+        mine = _phrase_regex({p for p in own if len(p) > 1})
+        if mine:
+            spans.extend(m.span() for m in mine.finditer(text))
+        return spans
+
+    def _staff_email(self, text: str, cand: patterns.Candidate) -> bool:
+        """Staff and council addresses are kept."""
+        if cand[0] is not FindingType.EMAIL:
+            return False
+        address = text[cand[1] : cand[2]].lower()
+        domain = address.rsplit("@", 1)[-1]
+        return address in self._staff_emails or any(
+            domain == d or domain.endswith("." + d) for d in self._domains
+        )
+
+    def _professional(self, text: str, span: tuple[int, int, float]) -> bool:
+        """Professionals named by role ('Mr Patel the DSL', 'HV Sarah') and people greeted."""
+        start, end, _ = span
+        if text[end : end + 2] in ("'s", "’s"):
+            return False
+        if self._role_after.match(text, end):
+            return True
+        return bool(self._role_before.search(text, max(0, start - 40), start))
+
+
+def _within(start: int, end: int, spans: list[Span]) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _resolve(found: list[patterns.Candidate]) -> tuple[Finding, ...]:
+    """Overlapping candidates become one finding, typed by the longest/most specific."""
+    ordered = sorted(found, key=lambda c: (c[1], -(c[2] - c[1]), _PRIORITY.get(c[0], 2)))
+    out: list[Finding] = []
+    for kind, start, end, conf in ordered:
+        if out and start < out[-1].end:
+            last = out[-1]
+            if end > last.end:
+                out[-1] = Finding(last.type, last.start, end, max(last.confidence, conf))
+            continue
+        out.append(Finding(kind, start, end, conf))
+    return tuple(out)
+
+
+def _redact(text: str, findings: tuple[Finding, ...]) -> str:
+    """Replace each finding with its label; untouched when nothing was found."""
+    if not findings:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for f in findings:
+        parts.append(text[pos : f.start])
+        parts.append(LABELS[f.type])
+        pos = f.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+_CACHE: dict[tuple[int, int], tuple[object, object, Screener]] = {}
+
+
+def screen(
+    text: str, author: Author, directory: Sequence[StaffMember], vocabulary: Vocabulary
+) -> Screening:
+    """Screen with a Screener cached per (directory, vocabulary) object identity."""
+    key = (id(directory), id(vocabulary))
+    hit = _CACHE.get(key)
+    if hit is None or hit[0] is not directory or hit[1] is not vocabulary:
+        if len(_CACHE) >= 8:
+            _CACHE.pop(next(iter(_CACHE)))
+        hit = (directory, vocabulary, Screener(directory, vocabulary))
+        _CACHE[key] = hit
+    return hit[2].screen(text, author)
