@@ -54,7 +54,8 @@ async def test_cloud_adapter_process_answers_500_to_an_invoke_with_a_body(
     )
     async with TestClient(TestServer(app)) as client:
         response = await client.post(
-            "/api/messages", data=json.dumps(activity),
+            "/api/messages",
+            data=json.dumps(activity),
             headers={"Content-Type": "application/json"},
         )
         assert response.status == 500

@@ -87,8 +87,12 @@ async def test_a_body_over_the_size_limit_is_refused_with_413(bot: BotUnderTest)
 
 async def test_an_unknown_card_verb_gets_200_with_a_message_body(bot: BotUnderTest) -> None:
     activity = act.card_action(
-        bot.connector.service_url, act.TOM, "noSuchVerb", {"requestId": "x"},
-        root_id="1763900000000", card_activity_id="1763900000000",
+        bot.connector.service_url,
+        act.TOM,
+        "noSuchVerb",
+        {"requestId": "x"},
+        root_id="1763900000000",
+        card_activity_id="1763900000000",
     )
     reply = await bot.send(activity)
     assert reply.status == 200

@@ -1,0 +1,91 @@
+"""Settings: typed, validated once, production refuses to start without credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from settings import ConfigError, Mode, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (
+        "STEPUP_MODE",
+        "MicrosoftAppId",
+        "MicrosoftAppPassword",
+        "MicrosoftAppType",
+        "MicrosoftAppTenantId",
+        "PORT",
+        "DATABASE_URL",
+        "STEPUP_PROFILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no developer .env is read
+
+
+def test_defaults_are_local_mode_on_port_3978_with_a_sqlite_file_under_var() -> None:
+    settings = load_settings()
+    assert settings.mode is Mode.LOCAL
+    assert settings.port == 3978
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.database_url.endswith("/var/stepup.db")
+    assert settings.profile_path.name == "demo.yaml"
+    assert not settings.auth_enabled and settings.dev_tools_enabled
+
+
+def test_environment_variables_use_the_bot_framework_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STEPUP_MODE", "production")
+    monkeypatch.setenv("MicrosoftAppId", "app-1")
+    monkeypatch.setenv("MicrosoftAppPassword", "secret-1")
+    monkeypatch.setenv("MicrosoftAppTenantId", "tenant-1")
+    monkeypatch.setenv("PORT", "8080")
+    settings = load_settings()
+    assert (settings.app_id, settings.app_tenant_id, settings.port) == ("app-1", "tenant-1", 8080)
+    assert settings.auth_enabled and not settings.dev_tools_enabled
+    assert "secret-1" not in repr(settings)
+
+
+def test_production_without_credentials_names_every_missing_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STEPUP_MODE", "production")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    message = str(error.value)
+    for name in ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppTenantId"):
+        assert name in message
+
+
+def test_a_managed_identity_needs_no_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEPUP_MODE", "production")
+    monkeypatch.setenv("MicrosoftAppType", "UserAssignedMSI")
+    monkeypatch.setenv("MicrosoftAppId", "msi-client-id")
+    monkeypatch.setenv("MicrosoftAppTenantId", "tenant-1")
+    assert load_settings().missing_credentials() == []
+
+
+def test_a_bad_setting_is_named_and_no_value_is_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "not-a-port-s3cret")
+    monkeypatch.setenv("MicrosoftAppPassword", "pa55-s3cret")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert "PORT" in str(error.value)
+    assert "s3cret" not in str(error.value)
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "redis://localhost"])
+def test_only_sqlite_and_postgresql_urls_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_settings()
+
+
+def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("PORT=4001\n")
+    assert load_settings().port == 4001
