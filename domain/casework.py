@@ -28,7 +28,7 @@ MAX_ID_LENGTH = 64
 def assign(c: Consultation, assignee_id: str, *, at: datetime, by: Actor | None = None) -> None:
     """Give the request to a MAP worker; `by` None means the system (the duty rota)."""
     require_aware(at)
-    checked_id(assignee_id)
+    _checked_assignee(c, assignee_id)
     if c.assignee_id == assignee_id and (by is None or by.is_map_manager):
         raise AlreadyDone("This request is already assigned to them.", code="already_assigned")
     can_assign(c, by)
@@ -44,8 +44,7 @@ def reassign(c: Consultation, actor: Actor, to_id: str, *, at: datetime) -> None
     can_reassign(c, actor)
     if to_id == c.assignee_id:
         raise AlreadyDone("This request is already assigned to them.", code="already_assigned")
-    if checked_id(to_id) == c.requester_id:
-        raise InvalidRequest("The requester can't deal with their own request.", code="own_request")
+    _checked_assignee(c, to_id)
     data = {"from_id": str(c.assignee_id), "to_id": to_id}
     event = Event(EventKind.REASSIGNED, at, actor.person_id, data)
     c.assignee_id = to_id
@@ -225,6 +224,11 @@ def can_withdraw(c: Consultation, actor: Actor) -> None:
     """Raise unless the actor may withdraw now."""
     require_person(actor, c.requester_id, "the requester", "withdraw this request")
     require_state(c.status, Action.WITHDRAW)
+
+
+def _checked_assignee(c: Consultation, person_id: str) -> None:
+    if checked_id(person_id) == c.requester_id:
+        raise InvalidRequest("The requester can't deal with their own request.", code="own_request")
 
 
 def checked_id(value: str) -> str:

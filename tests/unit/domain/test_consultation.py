@@ -298,6 +298,13 @@ def test_the_rota_assigning_the_same_person_twice_is_already_done() -> None:
         c.assign("aad-tom", at=minutes(2))
 
 
+def test_nobody_assigns_a_request_to_the_person_who_posted_it() -> None:
+    c = posted()
+    with pytest.raises(InvalidRequest) as refused:
+        c.assign("aad-priya", at=minutes(1))
+    assert refused.value.code == "own_request" and c.version == 1
+
+
 def test_reassigning_hands_over_without_changing_the_status() -> None:
     c = at_stage("acknowledged")
     c.reassign(EWA, "aad-amir", at=minutes(30))
