@@ -24,7 +24,7 @@ FAMILY_BEFORE = re.compile(rf"\b(?:{_REL}|family|her|his|their|home|landline)\b[
 NUMS = r"\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*"
 AGE_AFTER_NAME = re.compile(
     rf"(?:['’]s)?(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*(?:yrs?|years?|y/?o|months?|mths?)?\s*\)"
-    rf"|\s*,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\s+(?:is|has|was)\b)"
+    rf"|\s*,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\.(?!\d)|;|\s+(?:is|has|was)\b)"
     rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b(?!\s*(?:am|pm|:|\.\d|/|%|th|st|nd|rd|"
     rf"weeks|days|hours|mins|times|x)))",
     _I,

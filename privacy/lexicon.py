@@ -23,6 +23,11 @@ def weak_names() -> frozenset[str]:
     return _load("names_weak.txt")
 
 
+def given_names() -> frozenset[str]:
+    """Given names, strong or weak (used where a surname would not fit)."""
+    return _load("given_names.txt")
+
+
 def english_words() -> frozenset[str]:
     """Lower-case English words (SCOWL british-english plus chat abbreviations)."""
     return _load("english_words.txt")
@@ -76,7 +81,8 @@ NOT_NAMES = _words(
     thurs fri sat sun teams outlook whatsapp zoom ofsted camhs nspcc cafcass nhs ok
     okay hi hello thanks urgent re fw fwd asap pls please council christmas easter eid
     diwali ramadan halloween google facebook instagram snapchat tiktok youtube twitter
-    liquid logic mosaic ehm lcs barnardos barnardo's""",
+    liquid logic mosaic ehm lcs barnardos barnardo's january february march september
+    october november december""",
 )
 # Words that cannot be a name at the start of a sentence even when unknown to the lexicon.
 NAME_VERBS = _words(

@@ -11,11 +11,14 @@ TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'’-]*")
 _REL = "|".join(sorted(lx.RELATIONS, key=len, reverse=True))
 # After a name: possessive with a relation, an age in brackets, "is 7", ", 7,".
 AFTER_CUE = re.compile(
-    rf"(?:['’]s\s+(?:(?:{_REL}|school|nursery|behaviour|needs|attendance|father|mother)\b|"
+    rf"(?:['’]s\s+(?:(?:{_REL}|school|nursery|behaviour|needs|attendance|nhs|dob|d\.o\.b|ni|"
+    r"mobile|phone|number|email|address|class|teacher|health|bedroom|room|weight|name|"
+    r"birthday|injuries|injury|bruis\w*|disclosure|presentation|sw|gp|hv)\b|"
     r"(?:half|step|older|younger|little|big|baby|new|little)\b)"
-    r"|\s*\(\s*\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-)"
+    r"|\s*\(\s*\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-|\.(?!\d)|$)"
     r"|\s+(?:is|was|aged?|turned|turns)\s+\d{1,2}\b(?!\s*(?:am|pm|:|\.\d|/|th|st|nd|rd))"
-    r"|\s+\d{1,2}\s*(?:yrs?|yo|y/o|years|months)\b|\s*\((?:aged?|dob|d\.o\.b))",
+    r"|\s+\d{1,2}\s*(?:yrs?|yo|y/o|years|months)\b|\s*\((?:aged?|dob|d\.o\.b)"
+    r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b)",
     re.IGNORECASE,
 )
 NOT_INITIAL_BEFORE = frozenset(
@@ -68,6 +71,7 @@ class NameFinder:
         self.strong = lx.strong_names()
         self.weak = lx.weak_names()
         self.words = lx.english_words()
+        self.given = lx.given_names()
         self.staff_first = staff_first
         self.acronyms = acronyms
 
@@ -79,19 +83,19 @@ class NameFinder:
         self._spread(text, toks)
         return _merge(text, toks)
 
-    def _cue(self, text: str, toks: list[Tok], i: int) -> bool:
-        """A family-context cue before or after token i."""
+    def _cue(self, text: str, toks: list[Tok], i: int) -> str:
+        """'before' for a relation or title just before token i, 'after' for an age etc."""
         tok = toks[i]
-        if AFTER_CUE.match(text, tok.end - (2 if tok.possessive else 0)):
-            return True
-        if tok.possessive and AFTER_CUE.match(text, tok.end):
-            return True
+        if AFTER_CUE.match(text, tok.end):
+            return "after"
         if i > 0:
             prev = toks[i - 1]
             gap = text[prev.end : tok.start]
             if prev.low in lx.RELATIONS | lx.TITLES and re.fullmatch(r"[\s:,.'’s]*", gap):
-                return True
-        return False
+                return "before"
+            if i > 1 and prev.low in ("is", "called", "named") and toks[i - 2].low in lx.RELATIONS:
+                return "before"  # "child is River", "baby called Storm"
+        return ""
 
     def _score(self, text: str, toks: list[Tok], i: int) -> float:
         """How sure we are that token i, on its own, is a family member's name."""
@@ -106,28 +110,33 @@ class NameFinder:
         upper = core.isupper()
         if low in self.staff_first:
             return 0.85 if cue else 0.0
+        opener = sentence_start(text, tok.start)
+        if low in self.weak or low in lx.GIVEN_WORD_NAMES:
+            if cue == "before" or cue and (cap or low in lx.GIVEN_WORD_NAMES or low in self.given):
+                return 0.85
+            if not cap or upper:
+                return 0.0
+            if not opener and low in lx.GIVEN_WORD_NAMES:
+                return 0.0 if self._wordish(text, toks, i) else 0.75
+            return 0.7 if opener and low in self.given and self._verb_follows(toks, i) else 0.0
         if low in self.strong:
             if upper and (len(core) < 3 or not cue and self._in_caps_run(toks, i)):
                 return 0.0
             return 0.9
-        opener = sentence_start(text, tok.start)
-        if low in self.weak:
-            if cue and (cap or low in lx.GIVEN_WORD_NAMES):
-                return 0.85
-            if low in lx.GIVEN_WORD_NAMES and cap and not upper and not opener:
-                return 0.0 if self._wordish(text, toks, i) else 0.75
-            return 0.0
         if low in self.words or upper or len(core) < 2:
             return 0.0
         if cap and (not opener or cue or self._verb_follows(toks, i)):
             return 0.7
-        return 0.7 if cue and i > 0 and toks[i - 1].low in lx.RELATIONS else 0.0
+        return 0.7 if cue == "before" and toks[i - 1].low in lx.RELATIONS else 0.0
 
-    def _initial(self, text: str, toks: list[Tok], i: int, cue: bool) -> float:
-        """Single capital letters used for children ("J and K", "J (7)", "child J")."""
+    def _initial(self, text: str, toks: list[Tok], i: int, cue: str) -> float:
+        """Single letters used for children ("J and K", "J (7)", "child J")."""
         tok = toks[i]
-        if tok.core in ("I", "i") or tok.core.islower() or _CONT.match(text, tok.end):
+        if tok.core in ("I", "i") or _CONT.match(text, tok.end):
             return 0.0
+        if tok.core.islower():
+            pair = _initial_pair(text, toks, i)
+            return 0.7 if tok.core not in "ax" and (cue or pair) else 0.0
         if i > 0 and toks[i - 1].low in NOT_INITIAL_BEFORE:
             return 0.0
         if tok.core == "A":
@@ -168,14 +177,28 @@ class NameFinder:
         tok, other = toks[i], toks[j]
         a, b = (other, tok) if j < i else (tok, other)
         gap = text[a.end : b.start]
-        capped = tok.core[0].isupper() and not tok.core.isupper()
-        namey = tok.low in self.weak or tok.low in self.strong or tok.low not in self.words
-        if gap in (" ", "-") and capped and not a.possessive and namey and len(tok.core) > 1:
-            return True
+        low, core = tok.low, tok.core
+        capped = core[0].isupper() and not core.isupper()
+        namey = low in self.weak or low in self.strong or low not in self.words
+        if gap in (" ", "-") and not a.possessive and namey and len(core) > 1:
+            if capped:
+                return True
+            if j < i and core.isupper() and len(core) > 2:
+                return True  # SURNAME in capitals after a given name
+            if j < i and core.islower() and low not in lx.GIVEN_WORD_NAMES:
+                return other.core.islower()  # lower-case surname after a lower-case name
         k = j + (1 if j > i else -1)
         coord = 0 <= k < len(toks) and toks[k].low in ("and", "&") or gap.strip() in ("&", ",")
-        given = tok.low in lx.GIVEN_WORD_NAMES or tok.low in self.strong
-        return coord and (capped or given) and namey and (len(tok.core) > 1 or other.name > 0)
+        given = low in lx.GIVEN_WORD_NAMES or low in self.strong
+        return coord and (capped or given) and namey and (len(core) > 1 or other.name > 0)
+
+
+def _initial_pair(text: str, toks: list[Tok], i: int) -> bool:
+    """Two lone letters joined by 'and' ("r and f")."""
+    for j, k in ((i + 1, i + 2), (i - 1, i - 2)):
+        if 0 <= k < len(toks) and toks[j].low in ("and", "&") and len(toks[k].core) == 1:
+            return toks[k].core not in "aiAI"
+    return False
 
 
 def _initial_after(toks: list[Tok], i: int) -> bool:

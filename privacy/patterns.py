@@ -26,7 +26,7 @@ CASE_CUE = re.compile(
 )
 REF_TOKEN = re.compile(r"(?=[A-Z/-]*\d)[A-Z]{0,4}[-/]?\d[\dA-Z/-]*(?: \d[\d/-]*)*", _I)
 LONG_NUMBER = re.compile(r"(?<![\w/.:-])\d{6,9}(?![\w/:-])")
-VRM = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b")
+VRM = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b|\b[a-z]{2}\d{2} [a-z]{3}\b")
 VRM_CUE = re.compile(
     r"\b(?:reg|registration|car|vehicle|plate|number plate|van|driving)\b[^\n]{0,25}?"
     r"\b([A-Z]{2}\d{2} ?[A-Z]{3}|[A-Z]\d{1,3} ?[A-Z]{3}|[A-Z]{3} ?\d{1,3}[A-Z])\b",
@@ -34,8 +34,8 @@ VRM_CUE = re.compile(
 )
 HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_.]{3,30}\b")
 PLATFORM_HANDLE = re.compile(
-    r"\b(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|tik tok|twitter|fb|facebook|x)"
-    r"(?: (?:name|handle|account|username|user|is|as|called))*\s*[:=-]?\s*"
+    r"\b(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|tik tok|twitter|fb|facebook|x)\b"
+    r"(?: (?:name|handle|account|username|user|is|as|called|on))*(?:\s*[:=-]\s*|\s+)"
     r"(@?[A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*|@[A-Za-z0-9_.]{3,30})",
     _I,
 )
@@ -140,6 +140,7 @@ def numbers(text: str) -> Iterator[Candidate]:
             if sum(c.isdigit() for c in value) >= 4 or upn.is_valid(value):
                 taken.append((ref.start(), ref.start() + len(value)))
                 yield T.CASE_REFERENCE, ref.start(), ref.start() + len(value), 0.9
+    taken.extend(m.span() for m in PHONE.finditer(text))
     for m in LONG_NUMBER.finditer(text):
         if not any(s <= m.start() < e for s, e in taken):
             yield T.CASE_REFERENCE, m.start(), m.end(), 0.5

@@ -22,7 +22,7 @@ def _phrase_regex(phrases: set[str]) -> re.Pattern[str] | None:
     if not alts:
         return None
     body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in alts)
-    return re.compile(rf"(?<![\w@.])(?:{body})(?![\w])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w.])(?:{body})(?![\w])", re.IGNORECASE)
 
 
 class Screener:
@@ -52,7 +52,8 @@ class Screener:
             for m in directory for p in m.phones
         )
         acronyms = frozenset(a.lower() for a in vocabulary.acronyms)
-        self._names = NameFinder(frozenset(first), acronyms)
+        self._first = frozenset(first)
+        self._names = NameFinder(self._first, acronyms)
         roles = list(vocabulary.roles) + [m.role for m in directory if m.role]
         self._role_after, self._role_before = context.role_pattern(roles)
 
@@ -62,7 +63,8 @@ class Screener:
         found: list[patterns.Candidate] = []
         for recognise in patterns.RECOGNISERS:
             found.extend(c for c in recognise(text) if not _within(c[1], c[2], protected))
-        found = [c for c in found if not self._staff_email(text, c)]
+        found = [c for c in found if not self._staff_email(text, c)
+                 and not self._mention(text, c, protected)]
         marks = tuple(m for m in (author.name.lower(), (author.email or "").lower()) if m)
         marks += tuple(p.lower() for p in author.name.split() if len(p) > 2)
         found.extend(context.phones(text, self._staff_phones, marks))
@@ -93,6 +95,13 @@ class Screener:
         return address in self._staff_emails or any(
             domain == d or domain.endswith("." + d) for d in self._domains
         )
+
+    def _mention(self, text: str, cand: patterns.Candidate, protected: list[Span]) -> bool:
+        """A Teams @mention of a colleague is not a family social-media handle."""
+        if cand[0] is not FindingType.SOCIAL_HANDLE or text[cand[1]] != "@":
+            return False
+        body = text[cand[1] + 1 : cand[2]].lower()
+        return body in self._first or any(s == cand[1] + 1 for s, _ in protected)
 
     def _professional(self, text: str, span: tuple[int, int, float]) -> bool:
         """Professionals named by role ('Mr Patel the DSL', 'HV Sarah') and people greeted."""

@@ -92,7 +92,7 @@ def clean(raw: set[str]) -> set[str]:
 
 
 def main() -> int:
-    """Write names_strong.txt, names_weak.txt and english_words.txt."""
+    """Write names_strong.txt, names_weak.txt, given_names.txt and english_words.txt."""
     entries = [w.strip() for d in DICTS for w in d.read_text(encoding="utf-8").splitlines()]
     entries = [w for w in entries if not w.endswith("'s")]
     words = {w.lower() for w in entries if w[:1].islower()}
@@ -111,6 +111,7 @@ def main() -> int:
     (HERE / "names_strong.txt").write_text("\n".join(sorted(strong)) + "\n")
     (HERE / "names_weak.txt").write_text("\n".join(sorted(weak)) + "\n")
     (HERE / "english_words.txt").write_text("\n".join(sorted(words)) + "\n")
+    (HERE / "given_names.txt").write_text("\n".join(sorted(given)) + "\n")
     print(f"strong={len(strong)} weak={len(weak)} words={len(words)}", file=sys.stderr)
     return 0
 

@@ -1,0 +1,146 @@
+"""Benchmark of the personal-data screen on the labelled corpus: quality, latency, memory.
+
+Run: python -m bench.privacy_bench  (prints one table for the tuning set, one for held-out)
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from privacy.model import Author, FindingType, StaffMember, Vocabulary
+from privacy.screen import Screener
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "privacy"
+
+
+def load_profile(path: Path = DATA / "northdown.json") -> tuple[list[StaffMember], Vocabulary]:
+    """The fictional directory and vocabulary the corpus was written against."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    staff = [
+        StaffMember(s["name"], s.get("email"), tuple(s.get("phones", ())), s.get("role"))
+        for s in raw["directory"]
+    ]
+    voc = {k: tuple(v) for k, v in raw["vocabulary"].items()}
+    return staff, Vocabulary(**voc)
+
+
+def load_corpus(name: str) -> list[dict[str, Any]]:
+    """One labelled corpus file (tuning.jsonl or heldout.jsonl)."""
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+@dataclass
+class Metrics:
+    """Quality and speed of one run over one corpus."""
+
+    found: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    total: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    kept: int = 0
+    keep_total: int = 0
+    clean_pass: int = 0
+    clean_total: int = 0
+    perfect: int = 0
+    messages: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        """Share of family items whose span was fully covered."""
+        return sum(self.found.values()) / max(1, sum(self.total.values()))
+
+    @property
+    def keep_rate(self) -> float:
+        """Share of must-keep spans left untouched."""
+        return self.kept / max(1, self.keep_total)
+
+    @property
+    def clean_rate(self) -> float:
+        """Share of messages without family data returned byte-identical."""
+        return self.clean_pass / max(1, self.clean_total)
+
+
+def evaluate(screener: Screener, rows: list[dict[str, Any]]) -> Metrics:
+    """Screen every message and score it against its labels."""
+    m = Metrics()
+    for row in rows:
+        author = Author(row["author"]["name"], row["author"].get("email"))
+        t0 = time.perf_counter()
+        result = screener.screen(row["text"], author)
+        m.latencies_ms.append((time.perf_counter() - t0) * 1000)
+        spans = [(f.start, f.end) for f in result.findings]
+        ok = True
+        for item in row["family"]:
+            m.total[item["type"]] += 1
+            if any(s <= item["start"] and item["end"] <= e for s, e in spans):
+                m.found[item["type"]] += 1
+            else:
+                ok = False
+                m.misses.append(f"{row['id']} miss {item['type']}")
+        for item in row["keep"]:
+            m.keep_total += 1
+            if any(s < item["end"] and item["start"] < e for s, e in spans):
+                ok = False
+                m.misses.append(f"{row['id']} broke keep")
+            else:
+                m.kept += 1
+        if not row["family"]:
+            m.clean_total += 1
+            m.clean_pass += result.redacted == row["text"]
+            ok = ok and result.redacted == row["text"]
+        m.messages += 1
+        m.perfect += ok
+    return m
+
+
+def table(title: str, m: Metrics) -> str:
+    """A plain-text table of the metrics."""
+    lat = sorted(m.latencies_ms)
+    p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else 0.0
+    lines = [f"## {title} ({m.messages} messages, {m.clean_total} without family data)",
+             f"{'type':<22}{'found':>7}{'total':>7}{'recall':>8}"]
+    for kind in FindingType:
+        if m.total.get(kind.value):
+            t, f = m.total[kind.value], m.found[kind.value]
+            lines.append(f"{kind.value:<22}{f:>7}{t:>7}{f / t:>8.3f}")
+    lines += [
+        f"{'ALL family items':<22}{sum(m.found.values()):>7}{sum(m.total.values()):>7}"
+        f"{m.recall:>8.3f}",
+        f"{'must-keep kept':<22}{m.kept:>7}{m.keep_total:>7}{m.keep_rate:>8.3f}",
+        f"{'clean byte-identical':<22}{m.clean_pass:>7}{m.clean_total:>7}{m.clean_rate:>8.3f}",
+        f"{'message-perfect':<22}{m.perfect:>7}{m.messages:>7}{m.perfect / max(1, m.messages):>8.3f}",
+        f"latency ms: p50 {statistics.median(lat) if lat else 0:.3f}  p95 {p95:.3f}"
+        f"  max {max(lat) if lat else 0:.3f}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """Build the screener, screen both sets, print tables, build time and peak RSS."""
+    staff, voc = load_profile()
+    t0 = time.perf_counter()
+    screener = Screener(staff, voc)
+    build = time.perf_counter() - t0
+    for title, name in (("Tuning set", "tuning.jsonl"), ("Held-out set", "heldout.jsonl")):
+        rows = load_corpus(name)
+        evaluate(screener, rows)  # warm-up pass so p95 is steady-state
+        m = evaluate(screener, rows)
+        print(table(title, m) + "\n")
+        if "--misses" in argv and (title.startswith("Tuning") or "--heldout-misses" in argv):
+            print("\n".join(m.misses))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"screener build: {build * 1000:.0f} ms; peak RSS of this process: {rss:.1f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
