@@ -14,15 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
 from bot.http import messages_handler
+from bot.messenger import Messenger
+from bot.requests import RequestFlow
 from bot.teams_bot import BotDeps, StepUpBot
+from bot.views import ViewBuilder
+from graph.local_directory import ProfileDirectory
+from profiles.domain_map import policy_from_profile
 from profiles.loader import load_profile
 from profiles.schema import Profile
 from scheduler.runner import Ticker
 from services.clock import Clock, MovableClock, SystemClock
+from services.consultations import ConsultationService
 from settings import Settings
 from storage import migrate
 from storage.conversations import ConversationStore
 from storage.db import create_engine
+from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("stepup")
 
@@ -40,6 +47,7 @@ class Runtime:
     engine: AsyncEngine | None = None
     conversations: ConversationStore | None = None
     ticker: Ticker | None = None
+    consultations: ConsultationService | None = None
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -83,8 +91,32 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     if not settings.auth_enabled:
         log.warning("auth.disabled", extra={"mode": settings.mode.value})
     adapter = create_adapter(settings)
+    assert runtime.engine is not None
+    directory = ProfileDirectory(runtime.profile)
+    runtime.consultations = ConsultationService(
+        lambda: SqlUnitOfWork(runtime.engine),  # type: ignore[arg-type]
+        directory,
+        runtime.clock,
+        policy_from_profile(runtime.profile),
+    )
+    messenger = Messenger(
+        adapter,
+        runtime.conversations,
+        runtime.clock,
+        bot_id=settings.bot_id,
+        app_id=settings.app_id,
+        tenant_id=runtime.profile.tenant_id,
+    )
+    views = ViewBuilder(directory, runtime.profile, runtime.consultations, messenger)
+    requests = RequestFlow(runtime.consultations, directory, messenger, runtime.profile, views)
     bot = StepUpBot(
-        BotDeps(profile=runtime.profile, conversations=runtime.conversations, clock=runtime.clock)
+        BotDeps(
+            profile=runtime.profile,
+            conversations=runtime.conversations,
+            clock=runtime.clock,
+            requests=requests,
+            card_verbs=requests.card_verbs(),
+        )
     )
     app.router.add_post("/api/messages", messages_handler(adapter, bot))
     log.info("bot.ready", extra={"mode": settings.mode.value})

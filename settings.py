@@ -114,6 +114,11 @@ class Settings(BaseSettings):
         return missing
 
     @property
+    def bot_id(self) -> str:
+        """The bot's Teams id ("28:" + app id); local mode has no registration, so a stand-in."""
+        return f"28:{self.app_id}" if self.app_id else "28:local-step-up-bot"
+
+    @property
     def auth_enabled(self) -> bool:
         """Whether inbound requests must carry a valid Bot Framework token."""
         return self.mode is Mode.PRODUCTION

@@ -13,6 +13,8 @@ from botbuilder.schema.teams import TeamInfo
 
 from bot import invokes
 from bot.inbound import Inbound, Where, describe
+from bot.messenger import channel_key, user_key
+from bot.requests import RequestFlow
 from bot.texts import help_text, welcome_text
 from profiles.schema import Profile
 from services.clock import Clock
@@ -28,17 +30,8 @@ class BotDeps:
     profile: Profile
     conversations: ConversationStore
     clock: Clock
+    requests: RequestFlow | None = None
     card_verbs: Mapping[str, invokes.CardHandler] = field(default_factory=dict)
-
-
-def user_key(aad_id: str) -> str:
-    """The conversation-reference key of a person's 1:1 chat with the bot."""
-    return f"user:{aad_id}"
-
-
-def channel_key(channel_id: str) -> str:
-    """The conversation-reference key of a channel (new threads are posted there)."""
-    return f"channel:{channel_id}"
 
 
 class StepUpBot(TeamsActivityHandler):
@@ -100,6 +93,8 @@ class StepUpBot(TeamsActivityHandler):
                 "channel.message",
                 extra={"activity_id": inbound.message_id, "conversation_kind": inbound.where.value},
             )
+            if inbound.where is Where.CHANNEL_POST and self._deps.requests is not None:
+                await self._deps.requests.on_channel_post(turn_context, inbound)
         else:
             log.info("message.ignored", extra={"conversation_kind": inbound.where.value})
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from domain.calendar import WorkingCalendar
 from domain.rota import Cover, Rota
 from profiles.schema import WEEKDAYS, Profile
+from services.policy import Policy
 
 
 def calendar_from_profile(profile: Profile) -> WorkingCalendar:
@@ -50,4 +51,17 @@ def rota_from_profile(profile: Profile) -> Rota:
         handover_weekday=WEEKDAYS.index(rota.handover_weekday),
         handover_time=rota.handover_time,
         timezone=profile.working_hours.timezone,
+    )
+
+
+def policy_from_profile(profile: Profile) -> Policy:
+    """The rules the use cases apply."""
+    return Policy(
+        calendar=calendar_from_profile(profile),
+        rota=rota_from_profile(profile),
+        callback_rule=profile.timescales.callback_rule,
+        callback_hours=profile.timescales.callback_hours,
+        indicators=profile.indicators,
+        reduces_safety_indicator=profile.reduces_safety_indicator,
+        services={s.key: s.name for s in profile.services},
     )

@@ -89,12 +89,22 @@ class ConversationStore:
 
     async def installation(self, team_thread_id: str) -> Installation | None:
         """The installation in a team, if the bot was ever installed there."""
+        return await self._one(
+            select(installations).where(installations.c.team_thread_id == team_thread_id)
+        )
+
+    async def any_installation(self) -> Installation | None:
+        """The most recent installation still in place (its serviceUrl reaches the tenant)."""
+        return await self._one(
+            select(installations)
+            .where(installations.c.removed_at.is_(None))
+            .order_by(installations.c.installed_at.desc())
+            .limit(1)
+        )
+
+    async def _one(self, query: Any) -> Installation | None:
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(installations).where(installations.c.team_thread_id == team_thread_id)
-                )
-            ).first()
+            row = (await conn.execute(query)).first()
         if row is None:
             return None
         return Installation(

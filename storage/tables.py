@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
+    ForeignKey,
     Integer,
     MetaData,
     String,
@@ -49,4 +51,63 @@ conversation_refs = Table(
     Column("reference", JSON, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("key"),
+)
+
+consultations = Table(
+    "consultations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("reference", String(32), nullable=False),
+    Column("requester_id", String(64), nullable=False),
+    Column("service", String(120), nullable=False),
+    Column("urgency", String(20), nullable=False),
+    Column("indicators", JSON, nullable=False),
+    Column("checklist", JSON, nullable=True),
+    Column("status", String(30), nullable=False),
+    Column("assignee_id", String(64), nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    Column("reviewer_id", String(64), nullable=True),
+    Column("outcome", String(30), nullable=True),
+    Column("area_team", String(120), nullable=True),
+    Column("contact_created", Boolean, nullable=False),
+    Column("review_level", Integer, nullable=False),
+    Column("details_provided", Boolean, nullable=False),
+    Column("escalations", JSON, nullable=False),
+    Column("posted_at", UTCDateTime(), nullable=False),
+    Column("acknowledge_due", UTCDateTime(), nullable=True),
+    Column("callback_due", UTCDateTime(), nullable=True),
+    Column("acknowledged_at", UTCDateTime(), nullable=True),
+    Column("called_back_at", UTCDateTime(), nullable=True),
+    Column("outcome_at", UTCDateTime(), nullable=True),
+    Column("reviewed_at", UTCDateTime(), nullable=True),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    # Optimistic concurrency: every write says which version it read.
+    Column("version", Integer, nullable=False),
+    # Where the request lives in Teams, so its card can be updated after a restart.
+    Column("channel_id", String(200), nullable=True),
+    Column("thread_id", String(64), nullable=True),
+    Column("card_activity_id", String(200), nullable=True),
+    Column("source", String(20), nullable=False),
+    UniqueConstraint("reference"),
+    UniqueConstraint("channel_id", "thread_id", name="uq_consultations_thread"),
+)
+
+consultation_events = Table(
+    "consultation_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("consultation_id", String(32), ForeignKey("consultations.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor_id", String(64), nullable=True),
+    Column("data", JSON, nullable=False),
+    UniqueConstraint("consultation_id", "seq", name="uq_consultation_events_seq"),
+)
+
+reference_counters = Table(
+    "reference_counters",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
 )

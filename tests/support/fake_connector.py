@@ -31,6 +31,11 @@ class ConnectorCall:
         return str((self.body or {}).get("text") or "")
 
     @property
+    def member_ids(self) -> list[str]:
+        """The members of a conversation the bot asked to create."""
+        return [str(m.get("id")) for m in (self.body or {}).get("members") or []]
+
+    @property
     def cards(self) -> list[dict[str, Any]]:
         """The Adaptive Card contents attached to this activity."""
         return [

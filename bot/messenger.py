@@ -1,0 +1,145 @@
+"""Proactive messages: 1:1 chats and channel threads, from references stored in the database."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+
+from services.clock import Clock
+from services.directory import StaffPerson
+from storage.conversations import ConversationStore
+
+log = logging.getLogger(__name__)
+
+
+def user_key(aad_id: str) -> str:
+    """The conversation-reference key of a person's 1:1 chat with the bot."""
+    return f"user:{aad_id}"
+
+
+def channel_key(channel_id: str) -> str:
+    """The conversation-reference key of a channel (new threads are posted there)."""
+    return f"channel:{channel_id}"
+
+
+class NoRoute(Exception):
+    """The bot has no way to reach this person or thread yet (never installed / never met)."""
+
+
+class Messenger:
+    """Sends and updates messages outside the turn that caused them."""
+
+    def __init__(
+        self,
+        adapter: CloudAdapter,
+        conversations: ConversationStore,
+        clock: Clock,
+        *,
+        bot_id: str,
+        app_id: str,
+        tenant_id: str,
+    ) -> None:
+        self._adapter = adapter
+        self._conversations = conversations
+        self._clock = clock
+        self._bot_id = bot_id
+        self._app_id = app_id
+        self._tenant_id = tenant_id
+
+    async def send_private(self, person: StaffPerson, card: dict[str, Any]) -> str | None:
+        """Send a card to a person's 1:1 chat, creating the chat if the bot never had one."""
+        reference = await self._user_reference(person)
+        return await self._send(
+            reference, MessageFactory.attachment(CardFactory.adaptive_card(card))
+        )
+
+    async def send_private_text(self, person: StaffPerson, text: str) -> str | None:
+        """Send a short text to a person's 1:1 chat."""
+        reference = await self._user_reference(person)
+        return await self._send(reference, MessageFactory.text(text))
+
+    async def update_in_thread(
+        self, channel_id: str, thread_id: str, activity_id: str, card: dict[str, Any]
+    ) -> None:
+        """Replace the bot's card in a channel thread, for everyone."""
+        reference = await self._thread_reference(channel_id, thread_id)
+        updated = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        updated.id = activity_id
+
+        async def callback(context: TurnContext) -> None:
+            await context.update_activity(updated)
+
+        await self._adapter.continue_conversation(reference, callback, self._app_id)
+
+    async def reply_in_thread(
+        self, channel_id: str, thread_id: str, activity: Activity
+    ) -> str | None:
+        """Post a reply in a channel thread."""
+        return await self._send(await self._thread_reference(channel_id, thread_id), activity)
+
+    async def _send(self, reference: ConversationReference, activity: Activity) -> str | None:
+        sent: list[str | None] = []
+
+        async def callback(context: TurnContext) -> None:
+            response = await context.send_activity(activity)
+            sent.append(response.id if response else None)
+
+        await self._adapter.continue_conversation(reference, callback, self._app_id)
+        return sent[0] if sent else None
+
+    async def _thread_reference(self, channel_id: str, thread_id: str) -> ConversationReference:
+        stored = await self._conversations.reference(channel_key(channel_id))
+        if stored is None:
+            raise NoRoute("channel")
+        reference = ConversationReference().deserialize(stored)
+        reference.conversation.id = f"{channel_id};messageid={thread_id}"
+        return reference
+
+    async def _user_reference(self, person: StaffPerson) -> ConversationReference:
+        stored = await self._conversations.reference(user_key(person.id))
+        if stored is not None:
+            return ConversationReference().deserialize(stored)
+        return await self._create_personal_chat(person)
+
+    async def _create_personal_chat(self, person: StaffPerson) -> ConversationReference:
+        """Start a 1:1 chat from the team installation (the app is installed where they are)."""
+        if not person.teams_id:
+            raise NoRoute("person")
+        service_url = await self._any_service_url()
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=self._bot_id),
+            members=[ChannelAccount(id=person.teams_id, aad_object_id=person.id)],
+            tenant_id=self._tenant_id,
+            channel_data={"tenant": {"id": self._tenant_id}},
+        )
+        created: list[ConversationReference] = []
+
+        async def callback(context: TurnContext) -> None:
+            created.append(TurnContext.get_conversation_reference(context.activity))
+
+        await self._adapter.create_conversation(
+            self._app_id, callback, parameters, channel_id="msteams", service_url=service_url
+        )
+        reference = created[0]
+        reference.user = ChannelAccount(id=person.teams_id, aad_object_id=person.id)
+        await self._conversations.save_reference(
+            user_key(person.id), "user", reference.serialize(), self._clock.now()
+        )
+        log.info("chat.created")
+        return reference
+
+    async def _any_service_url(self) -> str:
+        installation = await self._conversations.any_installation()
+        if installation is None:
+            raise NoRoute("installation")
+        return installation.service_url

@@ -1,0 +1,198 @@
+"""Step-up requests in Teams: a channel post opens one; card buttons move it along."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+
+from bot import invokes
+from bot.inbound import Inbound
+from bot.messenger import Messenger, NoRoute
+from bot.views import ViewBuilder
+from cards.common import VERB_OPEN_FORM, VERB_REFRESH
+from cards.forms import checklist_form, outcome_form, reassign_form, review_form
+from domain.consultation import Consultation
+from domain.errors import InvalidRequest
+from domain.lifecycle import Action
+from domain.roles import Role
+from profiles.schema import Profile
+from services.consultations import ConsultationService
+from services.directory import Directory, StaffPerson
+
+log = logging.getLogger(__name__)
+
+_FORMS = {Action.RECORD_OUTCOME, Action.REVIEW, Action.REASSIGN, Action.COMPLETE_CHECKLIST}
+_URGENT_WORDS = ("urgent", "imminent risk")
+
+
+class RequestFlow:
+    """Glue between Teams activities, the consultation use cases and the cards."""
+
+    def __init__(
+        self,
+        service: ConsultationService,
+        directory: Directory,
+        messenger: Messenger,
+        profile: Profile,
+        views: ViewBuilder,
+    ) -> None:
+        self._service = service
+        self._directory = directory
+        self._messenger = messenger
+        self._profile = profile
+        self._views = views
+
+    def card_verbs(self) -> dict[str, invokes.CardHandler]:
+        """The Action.Execute verbs this flow answers."""
+        verbs: dict[str, invokes.CardHandler] = {
+            VERB_REFRESH: self._refresh,
+            VERB_OPEN_FORM: self._open_form,
+        }
+        for verb in self._service.verbs:
+            verbs[verb] = self._performer(verb)
+        return verbs
+
+    # --- the channel post -------------------------------------------------------------------
+
+    async def on_channel_post(self, turn_context: TurnContext, inbound: Inbound) -> None:
+        """A requester's top-level post becomes a request; anyone else's is only screened."""
+        person = await self._person(turn_context)
+        if person is None or Role.REQUESTER not in person.roles:
+            log.info("post.not_a_request", extra={"activity_id": inbound.message_id})
+            return
+        assert inbound.channel_id and inbound.message_id
+        text = (turn_context.activity.text or "").lower()
+        opened = await self._service.open_from_post(
+            person,
+            channel_id=inbound.channel_id,
+            thread_id=inbound.message_id,
+            urgent=any(word in text for word in _URGENT_WORDS),
+        )
+        consultation = opened.consultation
+        if not opened.created:
+            log.info("post.redelivered", extra={"consultation_id": consultation.id})
+            return
+        card = await self._views.thread_card(consultation)
+        sent = await turn_context.send_activity(
+            MessageFactory.attachment(CardFactory.adaptive_card(card))
+        )
+        if sent is not None and sent.id:
+            await self._service.remember_card(consultation.id, sent.id)
+        await self._ask_for_checklist(person, consultation)
+
+    async def _ask_for_checklist(self, person: StaffPerson, consultation: Consultation) -> None:
+        form = checklist_form(
+            consultation.id,
+            consultation.reference,
+            self._profile.indicators,
+            self._profile.reduces_safety_indicator,
+        )
+        try:
+            await self._messenger.send_private(person, form)
+        except NoRoute as missing:
+            log.warning(
+                "checklist.not_sent",
+                extra={"consultation_id": consultation.id, "error_code": str(missing)},
+            )
+
+    # --- card buttons -----------------------------------------------------------------------
+
+    async def _refresh(self, turn_context: TurnContext, data: Mapping[str, Any]) -> dict[str, Any]:
+        person, found = await self._load(turn_context, data)
+        if person is None or found is None:
+            return invokes.card_message("This request no longer exists.")
+        return invokes.card_replacement(await self._views.personal_card(found, person))
+
+    async def _open_form(
+        self, turn_context: TurnContext, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        person, found = await self._load(turn_context, data)
+        form = str(data.get("form", ""))
+        if person is None or found is None:
+            return invokes.card_message("This request no longer exists.")
+        if form not in _FORMS or form not in self._service.available_actions(found, person):
+            return invokes.card_message("You can't do that on this request now.")
+        return invokes.card_replacement(await self._form(form, found))
+
+    def _performer(self, verb: str) -> invokes.CardHandler:
+        async def perform(turn_context: TurnContext, data: Mapping[str, Any]) -> dict[str, Any]:
+            person = await self._person(turn_context)
+            if person is None:
+                return invokes.card_message("You are not in the directory of this service.")
+            consultation_id = str(data.get("consultationId", ""))
+            result = await self._service.perform(consultation_id, person, verb, data)
+            if result.consultation is None:
+                return invokes.card_message(result.message)
+            if not result.changed:
+                if verb in _FORMS and isinstance(result.refused, InvalidRequest):
+                    return invokes.card_replacement(
+                        await self._form(verb, result.consultation, result.message)
+                    )
+                return invokes.card_message(result.message)
+            await self._after(verb, result.consultation)
+            return invokes.card_replacement(
+                await self._views.personal_card(result.consultation, person)
+            )
+
+        return perform
+
+    async def _after(self, verb: str, consultation: Consultation) -> None:
+        """Update the thread card for everyone; tell whoever must act next."""
+        await self._views.update_thread(consultation)
+        if verb == Action.DISPUTE and consultation.reviewer_id:
+            reviewer = await self._directory.by_id(consultation.reviewer_id)
+            if reviewer is not None:
+                await self._tell(
+                    reviewer,
+                    f"You have been asked to review the disputed "
+                    f"decision on {consultation.reference}.",
+                )
+
+    async def _tell(self, person: StaffPerson, text: str) -> None:
+        try:
+            await self._messenger.send_private_text(person, text)
+        except NoRoute as missing:
+            log.warning("notice.not_sent", extra={"error_code": str(missing)})
+
+    async def _form(self, form: str, c: Consultation, problem: str | None = None) -> dict[str, Any]:
+        if form == Action.RECORD_OUTCOME:
+            teams = sorted({s.area_team for s in self._profile.services if s.area_team})
+            return outcome_form(c.id, c.reference, teams, problem)
+        if form == Action.REVIEW:
+            return review_form(c.id, c.reference, problem)
+        if form == Action.REASSIGN:
+            workers = [
+                p
+                for p in await self._directory.everyone()
+                if p.roles & {Role.MAP_TEAM_MANAGER, Role.MAP_ADVANCED_PRACTITIONER}
+            ]
+            return reassign_form(c.id, c.reference, [(p.id, p.name) for p in workers], problem)
+        return checklist_form(
+            c.id,
+            c.reference,
+            self._profile.indicators,
+            self._profile.reduces_safety_indicator,
+            problem,
+        )
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    async def _person(self, turn_context: TurnContext) -> StaffPerson | None:
+        sender = turn_context.activity.from_property
+        if sender is None:
+            return None
+        if sender.aad_object_id:
+            found = await self._directory.by_id(sender.aad_object_id)
+            if found is not None:
+                return found
+        return await self._directory.by_teams_id(sender.id) if sender.id else None
+
+    async def _load(
+        self, turn_context: TurnContext, data: Mapping[str, Any]
+    ) -> tuple[StaffPerson | None, Consultation | None]:
+        person = await self._person(turn_context)
+        found = await self._service.get(str(data.get("consultationId", "")))
+        return person, found[0] if found else None

@@ -1,0 +1,97 @@
+"""Resolve a consultation's people and render its cards (for the thread, or for one person)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.messenger import Messenger, NoRoute
+from cards.request_card import PersonRef, RequestView, request_card
+from domain.consultation import Consultation
+from domain.roles import Role
+from profiles.schema import Profile
+from services.consultations import ConsultationService
+from services.directory import Directory, StaffPerson
+
+log = logging.getLogger(__name__)
+
+
+class ViewBuilder:
+    """Builds request cards with names from the directory and texts from the profile."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        profile: Profile,
+        service: ConsultationService,
+        messenger: Messenger,
+    ) -> None:
+        self._directory = directory
+        self._profile = profile
+        self._service = service
+        self._messenger = messenger
+
+    async def thread_card(self, consultation: Consultation) -> dict[str, Any]:
+        """The card everyone in the channel sees."""
+        return request_card(await self._view(consultation))
+
+    async def personal_card(
+        self, consultation: Consultation, person: StaffPerson
+    ) -> dict[str, Any]:
+        """The same card with only the buttons this person may press now."""
+        allowed = self._service.available_actions(consultation, person)
+        view = await self._view(consultation, buttons=allowed)
+        return request_card(view)
+
+    async def update_thread(self, consultation: Consultation) -> None:
+        """Replace the thread card for everyone after a change."""
+        found = await self._service.get(consultation.id)
+        if found is None:
+            return
+        placement = found[1]
+        if not (placement.channel_id and placement.thread_id and placement.card_activity_id):
+            log.info("card.no_placement", extra={"consultation_id": consultation.id})
+            return
+        try:
+            await self._messenger.update_in_thread(
+                placement.channel_id,
+                placement.thread_id,
+                placement.card_activity_id,
+                await self.thread_card(consultation),
+            )
+        except NoRoute as missing:
+            log.warning(
+                "card.not_updated",
+                extra={"consultation_id": consultation.id, "error_code": str(missing)},
+            )
+
+    async def _view(self, c: Consultation, buttons: frozenset[str] | None = None) -> RequestView:
+        ids = {c.requester_id, c.assignee_id, c.reviewer_id, c.decided_by}
+        ids |= {e.actor_id for e in c.events}
+        ids |= {v for e in c.events for k, v in e.data.items() if k.endswith("_id")}
+        people: dict[str, PersonRef] = {}
+        for person_id in filter(None, ids):
+            person = await self._directory.by_id(person_id)
+            if person is not None:
+                people[person.id] = PersonRef(person.id, person.name, person.email, person.teams_id)
+        workers = await self._directory.everyone()
+        viewers = [people[c.requester_id].teams_id] if c.requester_id in people else []
+        viewers += [
+            p.teams_id
+            for p in workers
+            if p.roles & {Role.MAP_TEAM_MANAGER, Role.MAP_ADVANCED_PRACTITIONER}
+        ]
+        return RequestView(
+            consultation=c,
+            people=people,
+            timezone=self._profile.working_hours.timezone,
+            police_note=self._profile.contacts.police,
+            assessment_phone=self._assessment_phone(c.service),
+            viewers=tuple(v for v in viewers if v),
+            buttons=buttons,
+        )
+
+    def _assessment_phone(self, service_name: str) -> str | None:
+        area = next((s.area_team for s in self._profile.services if s.name == service_name), None)
+        team = next((t for t in self._profile.contacts.assessment_teams if t.name == area), None)
+        return f"{team.name}, {team.phone}" if team else None

@@ -1,0 +1,179 @@
+"""Private forms: returned only to the person who pressed the button (user-specific views)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from cards.common import VERB_REFRESH, card, execute, plain, text
+from domain.lifecycle import Action, Outcome
+
+
+def _choice_set(
+    id_: str,
+    label: str,
+    choices: Sequence[tuple[str, str]],
+    *,
+    multi: bool = False,
+    required: bool = True,
+    error: str = "",
+) -> dict[str, Any]:
+    return {
+        "type": "Input.ChoiceSet",
+        "id": id_,
+        "label": label,
+        "isRequired": required,
+        "errorMessage": error or f"{label} is required",
+        "isMultiSelect": multi,
+        "style": "expanded",
+        "choices": [{"title": plain(title), "value": value} for title, value in choices],
+    }
+
+
+def _toggle(id_: str, title: str) -> dict[str, Any]:
+    return {
+        "type": "Input.Toggle",
+        "id": id_,
+        "title": title,
+        "valueOn": "true",
+        "valueOff": "false",
+        "value": "false",
+    }
+
+
+def _cancel(consultation_id: str) -> dict[str, Any]:
+    return execute("Cancel", VERB_REFRESH, {"consultationId": consultation_id})
+
+
+def _notice(problem: str | None) -> list[dict[str, Any]]:
+    return [text(plain(problem), color="Attention", weight="Bolder")] if problem else []
+
+
+def outcome_form(
+    consultation_id: str, reference: str, area_teams: Sequence[str], problem: str | None = None
+) -> dict[str, Any]:
+    """The assignee records the threshold decision after the call-back."""
+    body = [
+        text(f"Record the outcome of {reference}", weight="Bolder", size="Medium"),
+        *_notice(problem),
+        _choice_set(
+            "outcome",
+            "Outcome",
+            [
+                ("Threshold met: step up to Level 4 agreed", Outcome.THRESHOLD_MET.value),
+                ("Threshold not met: Level 3 continues", Outcome.THRESHOLD_NOT_MET.value),
+            ],
+        ),
+        _choice_set(
+            "areaTeam",
+            "Area team (if threshold met)",
+            [(team, team) for team in area_teams],
+            required=False,
+        ),
+        _toggle("contactCreated", "I have created the contact and transferred it"),
+        text(
+            "Recording an outcome also records that you called the requester back.",
+            isSubtle=True,
+            size="Small",
+        ),
+    ]
+    actions = [
+        execute(
+            "Record outcome",
+            Action.RECORD_OUTCOME,
+            {"consultationId": consultation_id},
+            style="positive",
+        ),
+        _cancel(consultation_id),
+    ]
+    return card(body, actions)
+
+
+def review_form(consultation_id: str, reference: str, problem: str | None = None) -> dict[str, Any]:
+    """The reviewer upholds or overturns a disputed decision."""
+    body = [
+        text(f"Review the decision on {reference}", weight="Bolder", size="Medium"),
+        *_notice(problem),
+        _choice_set(
+            "upheld",
+            "Your decision",
+            [
+                ("Uphold the decision", "true"),
+                ("Overturn it", "false"),
+            ],
+        ),
+        _choice_set(
+            "outcome",
+            "New outcome (if overturned)",
+            [
+                ("Threshold met: step up to Level 4 agreed", Outcome.THRESHOLD_MET.value),
+                ("Threshold not met: Level 3 continues", Outcome.THRESHOLD_NOT_MET.value),
+            ],
+            required=False,
+        ),
+    ]
+    actions = [
+        execute(
+            "Record review", Action.REVIEW, {"consultationId": consultation_id}, style="positive"
+        ),
+        _cancel(consultation_id),
+    ]
+    return card(body, actions)
+
+
+def reassign_form(
+    consultation_id: str,
+    reference: str,
+    people: Sequence[tuple[str, str]],
+    problem: str | None = None,
+) -> dict[str, Any]:
+    """A MAP team manager hands the request to another MAP worker; people = (id, name)."""
+    body = [
+        text(f"Reassign {reference}", weight="Bolder", size="Medium"),
+        *_notice(problem),
+        _choice_set("assigneeId", "Give it to", [(name, pid) for pid, name in people]),
+    ]
+    actions = [
+        execute("Reassign", Action.REASSIGN, {"consultationId": consultation_id}),
+        _cancel(consultation_id),
+    ]
+    return card(body, actions)
+
+
+def checklist_form(
+    consultation_id: str,
+    reference: str,
+    indicators: Sequence[str],
+    reduces_safety: str,
+    problem: str | None = None,
+) -> dict[str, Any]:
+    """The requester confirms the Level 4 indicators and the checklist, in the 1:1 chat."""
+    body = [
+        text(f"Complete the checklist for {reference}", weight="Bolder", size="Medium"),
+        text("Never type family details here: choose from the lists.", isSubtle=True),
+        *_notice(problem),
+        _choice_set(
+            "indicators",
+            "Level 4 indicators",
+            [(name, str(i)) for i, name in enumerate(indicators)],
+            multi=True,
+            error="Choose at least one Level 4 indicator",
+        ),
+        text(
+            f"'{plain(reduces_safety)}' needs at least one other indicator.",
+            size="Small",
+            isSubtle=True,
+        ),
+        _toggle("supervision", "Management case supervision is recorded"),
+        _toggle("evidence", "Evidence of the concerns and their impact is recorded"),
+        _toggle("rationale", "All of this, with the rationale, is recorded on EHM"),
+    ]
+    actions = [
+        execute(
+            "Save checklist",
+            Action.COMPLETE_CHECKLIST,
+            {"consultationId": consultation_id},
+            style="positive",
+        ),
+    ]
+    return card(body, actions)

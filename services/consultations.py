@@ -1,0 +1,294 @@
+"""Use cases on consultations: open a request, and every action people take on it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.checklist import Checklist, validate_indicators
+from domain.consultation import Consultation, Outcome, Status, Urgency
+from domain.errors import AlreadyDone, DomainError, InvalidRequest
+from domain.lifecycle import Action
+from domain.roles import Actor, Role
+from services.clock import Clock
+from services.directory import Directory, StaffPerson
+from services.policy import Policy
+from services.ports import ConcurrentUpdateError, Placement, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action did: the consultation as saved, whether it changed, and what to say."""
+
+    consultation: Consultation | None
+    changed: bool
+    message: str
+    refused: DomainError | None = None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A request opened from a post; `created` is False when Teams re-delivered the post."""
+
+    consultation: Consultation
+    created: bool
+
+
+Step = Callable[[Consultation, Actor, Mapping[str, object]], Awaitable[str]]
+
+
+class ConsultationService:
+    """Opens consultations and applies people's actions to them, one transaction each."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, directory: Directory, clock: Clock, policy: Policy
+    ) -> None:
+        self._uow = uow
+        self._directory = directory
+        self._clock = clock
+        self._policy = policy
+        self._steps: dict[str, Step] = {
+            Action.ACKNOWLEDGE: self._acknowledge,
+            Action.RECORD_CALLBACK: self._record_callback,
+            Action.RECORD_OUTCOME: self._record_outcome,
+            Action.DISPUTE: self._dispute,
+            Action.REVIEW: self._review,
+            Action.WITHDRAW: self._withdraw,
+            Action.CLOSE: self._close,
+            Action.REASSIGN: self._reassign,
+            Action.COMPLETE_CHECKLIST: self._complete_checklist,
+        }
+
+    @property
+    def verbs(self) -> frozenset[str]:
+        """Every verb `perform` understands."""
+        return frozenset(self._steps)
+
+    def available_actions(self, consultation: Consultation, person: StaffPerson) -> frozenset[str]:
+        """The verbs this person may perform now, as `perform` understands them."""
+        allowed = consultation.allowed_actions(person.actor()) & self.verbs
+        if Action.RECORD_CALLBACK in allowed:
+            # `perform` records the call-back along with the outcome when it is still missing.
+            allowed |= {Action.RECORD_OUTCOME}
+        return frozenset(allowed)
+
+    async def open_from_post(
+        self, requester: StaffPerson, *, channel_id: str, thread_id: str, urgent: bool
+    ) -> Opened:
+        """Open a request for a new channel post and assign it to the duty manager."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            existing = await uow.consultations.id_for_thread(channel_id, thread_id)
+            if existing is not None:
+                found = await uow.consultations.get(existing)
+                assert found is not None
+                return Opened(found, created=False)
+            due = self._policy.deadlines(now)
+            consultation = Consultation.submit(
+                reference=await uow.consultations.next_reference(now.year),
+                requester=requester.actor(),
+                service=self._policy.service_name(requester.service),
+                urgency=Urgency.URGENT if urgent else Urgency.STANDARD,
+                indicators=(),
+                checklist=None,
+                at=now,
+                acknowledge_due=due.acknowledge_due,
+                callback_due=due.callback_due,
+            )
+            consultation.assign(await self._duty_manager(now), at=now)
+            await uow.consultations.add(
+                consultation, Placement(channel_id, thread_id, None, source="post")
+            )
+        log.info("consultation.opened", extra={"consultation_id": consultation.id})
+        return Opened(consultation, created=True)
+
+    async def remember_card(self, consultation_id: str, card_activity_id: str) -> None:
+        """Store the id of the bot's card so later actions can update it in place."""
+        async with self._uow() as uow:
+            await uow.consultations.set_card(consultation_id, card_activity_id)
+
+    async def get(self, consultation_id: str) -> tuple[Consultation, Placement] | None:
+        """A consultation and where it lives, or None."""
+        async with self._uow() as uow:
+            consultation = await uow.consultations.get(consultation_id)
+            placement = await uow.consultations.placement(consultation_id)
+        if consultation is None or placement is None:
+            return None
+        return consultation, placement
+
+    async def perform(
+        self, consultation_id: str, person: StaffPerson, verb: str, inputs: Mapping[str, object]
+    ) -> ActionResult:
+        """Apply `verb` for `person`; refusals come back as results, never as exceptions."""
+        step = self._steps.get(verb)
+        if step is None:
+            return ActionResult(None, False, "This action is not available.")
+        for _attempt in range(_RETRIES):
+            try:
+                return await self._perform_once(consultation_id, person.actor(), step, inputs)
+            except ConcurrentUpdateError:
+                log.info("consultation.retry", extra={"consultation_id": consultation_id})
+        return ActionResult(None, False, "The request is busy; please try again.")
+
+    async def _perform_once(
+        self, consultation_id: str, actor: Actor, step: Step, inputs: Mapping[str, object]
+    ) -> ActionResult:
+        async with self._uow() as uow:
+            consultation = await uow.consultations.get(consultation_id, for_update=True)
+            if consultation is None:
+                return ActionResult(None, False, "This request no longer exists.")
+            read_version = consultation.version
+            try:
+                message = await step(consultation, actor, inputs)
+            except AlreadyDone as done:
+                return ActionResult(consultation, False, done.message, done)
+            except DomainError as refused:
+                log.info(
+                    "consultation.refused",
+                    extra={"consultation_id": consultation_id, "error_code": refused.code},
+                )
+                return ActionResult(consultation, False, refused.message, refused)
+            await self._save(uow, consultation, read_version)
+        return ActionResult(consultation, True, message)
+
+    async def _save(self, uow: UnitOfWork, consultation: Consultation, read_version: int) -> None:
+        await uow.consultations.save(consultation, read_version=read_version)
+
+    # --- steps ------------------------------------------------------------------------------
+
+    async def _acknowledge(self, c: Consultation, actor: Actor, _: Mapping[str, object]) -> str:
+        c.acknowledge(actor, at=self._clock.now())
+        return f"Acknowledged {c.reference}. Please call the requester back."
+
+    async def _record_callback(self, c: Consultation, actor: Actor, _: Mapping[str, object]) -> str:
+        c.record_callback(actor, at=self._clock.now())
+        return f"Call-back recorded for {c.reference}."
+
+    async def _record_outcome(
+        self, c: Consultation, actor: Actor, inputs: Mapping[str, object]
+    ) -> str:
+        outcome = _outcome(inputs.get("outcome"))
+        area_team = _text(inputs.get("areaTeam"))
+        contact_created = inputs.get("contactCreated") in (True, "true")
+        now = self._clock.now()
+        if c.status is Status.ACKNOWLEDGED:
+            # Recording an outcome means the call happened; record it rather than ask twice.
+            c.record_callback(actor, at=now)
+        c.record_outcome(
+            actor, outcome, area_team=area_team, contact_created=contact_created, at=now
+        )
+        return f"Outcome recorded for {c.reference}."
+
+    async def _dispute(self, c: Consultation, actor: Actor, _: Mapping[str, object]) -> str:
+        now = self._clock.now()
+        c.dispute(actor, at=now)
+        if c.review_level == 1:
+            reviewer = await self._level_one_reviewer(c, now)
+            if reviewer is None:
+                return "Dispute recorded; no other MAP team manager is available to review it."
+            c.assign_reviewer(reviewer.actor(), at=now)
+            return f"Dispute recorded; {reviewer.name} will review the decision."
+        return "Dispute recorded; the service managers will review the decision."
+
+    async def _review(self, c: Consultation, actor: Actor, inputs: Mapping[str, object]) -> str:
+        upheld = inputs.get("upheld") in (True, "true")
+        outcome = None if upheld else _outcome(inputs.get("outcome"))
+        c.review(
+            actor,
+            upheld=upheld,
+            outcome=outcome,
+            area_team=_text(inputs.get("areaTeam")),
+            at=self._clock.now(),
+        )
+        return f"Review recorded for {c.reference}."
+
+    async def _withdraw(self, c: Consultation, actor: Actor, _: Mapping[str, object]) -> str:
+        c.withdraw(actor, at=self._clock.now())
+        return f"{c.reference} withdrawn."
+
+    async def _close(self, c: Consultation, actor: Actor, _: Mapping[str, object]) -> str:
+        c.close(actor, at=self._clock.now())
+        return f"{c.reference} closed."
+
+    async def _reassign(self, c: Consultation, actor: Actor, inputs: Mapping[str, object]) -> str:
+        target = await self._directory.by_id(_text(inputs.get("assigneeId")) or "")
+        if target is None:
+            raise InvalidRequest("Choose someone from the MAP team.", code="unknown_assignee")
+        c.reassign(actor, target.id, at=self._clock.now())
+        return f"{c.reference} reassigned to {target.name}."
+
+    async def _complete_checklist(
+        self, c: Consultation, actor: Actor, inputs: Mapping[str, object]
+    ) -> str:
+        indicators = self._indicators(inputs.get("indicators"))
+        validate_indicators(
+            indicators,
+            known=self._policy.indicators,
+            reduces_safety_indicator=self._policy.reduces_safety_indicator,
+        )
+        checklist = Checklist(
+            supervision_recorded=inputs.get("supervision") in (True, "true"),
+            evidence_recorded=inputs.get("evidence") in (True, "true"),
+            rationale_on_ehm=inputs.get("rationale") in (True, "true"),
+        )
+        c.complete_checklist(actor, checklist, at=self._clock.now(), indicators=indicators)
+        return f"Checklist saved for {c.reference}."
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _indicators(self, value: object) -> list[str]:
+        """Indicator names from the card's choice values (their positions in the profile)."""
+        names = []
+        for choice in _choices(value):
+            if not choice.isdigit() or int(choice) >= len(self._policy.indicators):
+                raise InvalidRequest("One indicator is not on the list.", code="unknown_indicator")
+            names.append(self._policy.indicators[int(choice)])
+        return names
+
+    async def _duty_manager(self, at: datetime) -> str:
+        managers = await self._directory.with_role(Role.MAP_TEAM_MANAGER)
+        known = {p.id for p in await self._directory.everyone()}
+        responders = self._policy.rota.responders(
+            at,
+            available=lambda person_id: person_id in known,
+            all_managers=[m.id for m in managers],
+        )
+        if not responders:
+            raise InvalidRequest("No MAP team manager is configured.", code="no_manager")
+        return responders[0]
+
+    async def _level_one_reviewer(self, c: Consultation, at: datetime) -> StaffPerson | None:
+        managers = await self._directory.with_role(Role.MAP_TEAM_MANAGER)
+        excluded = {c.requester_id, c.decided_by, c.assignee_id}
+        candidates = [m for m in managers if m.id not in excluded]
+        on_duty = self._policy.rota.on_duty(at).primary
+        candidates.sort(key=lambda m: m.id != on_duty)
+        return candidates[0] if candidates else None
+
+
+def _outcome(value: object) -> Outcome:
+    try:
+        return Outcome(str(value))
+    except ValueError:
+        raise InvalidRequest("Choose an outcome.", code="no_outcome") from None
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _choices(value: object) -> list[str]:
+    # Adaptive Card multi-selects arrive as one comma-separated string of choice values.
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return []

@@ -1,0 +1,48 @@
+"""The council's rules the use cases apply, built from the profile by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from domain.calendar import WorkingCalendar
+from domain.rota import Rota
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """When a request must be acknowledged and called back."""
+
+    acknowledge_due: datetime
+    callback_due: datetime
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Calendar, rota, timescales and vocabulary of one council."""
+
+    calendar: WorkingCalendar
+    rota: Rota
+    callback_rule: Literal["clock_hours", "next_working_day"]
+    callback_hours: int
+    indicators: tuple[str, ...]
+    reduces_safety_indicator: str
+    services: Mapping[str, str]
+    """Service key -> display name."""
+
+    def deadlines(self, posted_at: datetime) -> Deadlines:
+        """Acknowledge by the end of the working day; call back within the configured time."""
+        return Deadlines(
+            acknowledge_due=self.calendar.end_of_working_day(posted_at),
+            callback_due=self.calendar.callback_due(
+                posted_at, rule=self.callback_rule, hours=self.callback_hours
+            ),
+        )
+
+    def service_name(self, key: str | None) -> str:
+        """The display name of a service key (the key itself if unknown)."""
+        if key is None:
+            return "Service not given"
+        return self.services.get(key, key)
