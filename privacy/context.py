@@ -12,7 +12,8 @@ from privacy.model import FindingType as T
 from privacy.patterns import DATE, PHONE, Candidate
 
 _I = re.IGNORECASE
-_REL = "|".join(sorted(lx.RELATIONS | {"boy", "girl", "male", "female", "son", "lad"},
+_REL = "|".join(sorted(lx.RELATIONS | {"boy", "girl", "male", "female", "son", "lad", "mum",
+                                        "dad", "yp", "young person"},
                        key=len, reverse=True))
 FIRST_PERSON = re.compile(
     r"(?:\bme\b|\bmy\b|\bi'?m\b|\bi am\b|\bme on\b|direct line|\btel\b|\bt:|\bm:|\bmob(?:ile)?\b"
@@ -24,14 +25,17 @@ FAMILY_BEFORE = re.compile(rf"\b(?:{_REL}|family|her|his|their|home|landline)\b[
 NUMS = r"\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*"
 AGE_AFTER_NAME = re.compile(
     rf"(?:['’]s)?(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*(?:yrs?|years?|y/?o|months?|mths?)?\s*\)"
-    rf"|\s*,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\.(?!\d)|;|\s+(?:is|has|was)\b)"
+    rf"|\s*,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\n|\.(?!\d)|;|"
+    rf"\s+(?:is|has|was)\b)"
+    rf"|\s+(\d{{1,2}})(?:\s*(?:yrs?|years?|y/?o))?(?=\s+and\b|\s*,|\.(?!\d)|\s*$|\n|\))"
     rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b(?!\s*(?:am|pm|:|\.\d|/|%|th|st|nd|rd|"
     rf"weeks|days|hours|mins|times|x)))",
     _I,
 )
 AGE_AFTER_RELATION = re.compile(
     rf"\b(?:{_REL})s?\s*(?:\(\s*({NUMS})\s*(?:yrs?|years?|y/?o|months?)?\s*\)"
-    rf"|,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*,)",
+    rf"|,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*,"
+    rf"|\s+(?:is|was|aged)\s+(\d{{1,2}})\b(?!\s*(?:am|pm|:|\.\d|/|%|weeks|days|hours|mins|times|x)))",
     _I,
 )
 DOB_AFTER_NAME = re.compile(r"(?:['’]s)?\s*[(,]\s*(?:dob:?\s*)?", _I)
@@ -98,7 +102,7 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
     for _, end, _ in names:
         m = AGE_AFTER_NAME.match(text, end)
         if m:
-            g = next(i for i in (1, 2, 3) if m.group(i))
+            g = next(i for i in (1, 2, 3, 4) if m.group(i))
             yield T.AGE, m.start(g), m.end(g), 0.8
         d = DOB_AFTER_NAME.match(text, end)
         if d:
@@ -106,5 +110,5 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
             if date:
                 yield T.DATE_OF_BIRTH, date.start(), date.end(), 0.8
     for m in AGE_AFTER_RELATION.finditer(text):
-        g = 1 if m.group(1) else 2
+        g = next(i for i in (1, 2, 3) if m.group(i))
         yield T.AGE, m.start(g), m.end(g), 0.8

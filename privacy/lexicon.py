@@ -64,12 +64,14 @@ RELATIONS = _words(
 )
 TITLES = _words("mr mrs ms miss mx")
 # Professionals named by role are kept ("Mr Patel the DSL", "HV Sarah").
-ROLE_WORDS = _words(
-    """dsl dsls sw swer social worker headteacher head teacher teacher senco hv health visitor
-    gp nurse midwife police officer pc dc ds pcso lead professional key keyworker fsw
-    family support manager tm ap practitioner paediatrician psychologist camhs yot
-    probation idva isva housing therapist counsellor worker deputy principal head
-    consultant advisor adviser coordinator co-ordinator chair mentor lawyer solicitor""",
+ROLE_WORDS = frozenset(
+    p.strip()
+    for p in """dsl, dsls, sw, social worker, headteacher, head teacher, teacher, class teacher,
+    senco, hv, health visitor, gp, school nurse, nurse, midwife, police officer, pc, dc, ds,
+    pcso, lead professional, key worker, keyworker, fsw, family support worker, manager, tm,
+    ap, practitioner, paediatrician, psychologist, camhs worker, yot worker, probation officer,
+    idva, isva, housing officer, therapist, counsellor, deputy head, principal, head,
+    consultant, advisor, adviser, coordinator, co-ordinator, chair, mentor, solicitor""".split(",")
 )
 GREETINGS = _words(
     """hi hello hey dear morning afternoon evening thanks thank cheers regards hiya cc fao

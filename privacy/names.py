@@ -18,7 +18,7 @@ AFTER_CUE = re.compile(
     r"|\s*\(\s*\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-|\.(?!\d)|$)"
     r"|\s+(?:is|was|aged?|turned|turns)\s+\d{1,2}\b(?!\s*(?:am|pm|:|\.\d|/|th|st|nd|rd))"
     r"|\s+\d{1,2}\s*(?:yrs?|yo|y/o|years|months)\b|\s*\((?:aged?|dob|d\.o\.b)"
-    r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b)",
+    r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b|\s+\d{1,2}\s+and\b|\s*\(\s*(?:y|yr|year)\s?\d{1,2}\s*\))",
     re.IGNORECASE,
 )
 NOT_INITIAL_BEFORE = frozenset(
@@ -27,7 +27,7 @@ NOT_INITIAL_BEFORE = frozenset(
     ward gate exhibit schedule annex annexe figure page list route model column row area
     zone box version scenario""".split()
 )
-_CONT = re.compile(r"[&/\d]|[-'’]\w|\.\w")
+_CONT = re.compile(r"[&/\d]|[-'’](?!s\b)\w|\.\w")
 MONTHISH = re.compile(r"\s*\d|\s+(?:19|20)\d\d")
 SEASON_AFTER = re.compile(r"\s+(?:holidays?|term|half|hols|break|camp|school|club)\b", re.I)
 
@@ -93,8 +93,12 @@ class NameFinder:
             gap = text[prev.end : tok.start]
             if prev.low in lx.RELATIONS | lx.TITLES and re.fullmatch(r"[\s:,.'’s]*", gap):
                 return "before"
-            if i > 1 and prev.low in ("is", "called", "named") and toks[i - 2].low in lx.RELATIONS:
+            if i > 1 and prev.low in ("is", "are", "called", "named") and (
+                toks[i - 2].low in lx.RELATIONS
+            ):
                 return "before"  # "child is River", "baby called Storm"
+            if prev.low == "the" and re.match(r"\s+family\b", text[tok.end :]) and tok.core[0].isupper():
+                return "after"  # "the Nwosu family"
         return ""
 
     def _score(self, text: str, toks: list[Tok], i: int) -> float:
@@ -118,7 +122,8 @@ class NameFinder:
                 return 0.0
             if not opener and low in lx.GIVEN_WORD_NAMES:
                 return 0.0 if self._wordish(text, toks, i) else 0.75
-            return 0.7 if opener and low in self.given and self._verb_follows(toks, i) else 0.0
+            proper = low in self.given or low not in self.words
+            return 0.7 if opener and proper and self._verb_follows(toks, i) else 0.0
         if low in self.strong:
             if upper and (len(core) < 3 or not cue and self._in_caps_run(toks, i)):
                 return 0.0
@@ -167,30 +172,49 @@ class NameFinder:
             for i, tok in enumerate(toks):
                 if tok.name or tok.low in lx.NOT_NAMES or tok.low in self.acronyms:
                     continue
-                for j in (i - 1, i + 1):
-                    if 0 <= j < len(toks) and toks[j].name and self._joins(text, toks, i, j):
-                        tok.name = 0.7
-                        break
+                if self._surname(text, toks, i) or self._coordinated(text, toks, i):
+                    tok.name = 0.7
 
-    def _joins(self, text: str, toks: list[Tok], i: int, j: int) -> bool:
-        """Whether token i belongs to the name at j (adjacent surname or coordinated name)."""
-        tok, other = toks[i], toks[j]
-        a, b = (other, tok) if j < i else (tok, other)
-        gap = text[a.end : b.start]
-        low, core = tok.low, tok.core
-        capped = core[0].isupper() and not core.isupper()
-        namey = low in self.weak or low in self.strong or low not in self.words
-        if gap in (" ", "-") and not a.possessive and namey and len(core) > 1:
-            if capped:
+    def _namey(self, tok: Tok) -> bool:
+        return tok.low in self.weak or tok.low in self.strong or tok.low not in self.words
+
+    def _surname(self, text: str, toks: list[Tok], i: int) -> bool:
+        """Token i sits right next to a name: a surname, or a first name before one."""
+        tok, core = toks[i], toks[i].core
+        if len(core) < 2 or not self._namey(tok):
+            return False
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(toks) or not toks[j].name:
+                continue
+            a, b = (toks[j], tok) if j < i else (tok, toks[j])
+            if text[a.end : b.start] not in (" ", "-") or a.possessive:
+                continue
+            if core[0].isupper() and not core.isupper():
                 return True
             if j < i and core.isupper() and len(core) > 2:
                 return True  # SURNAME in capitals after a given name
-            if j < i and core.islower() and low not in lx.GIVEN_WORD_NAMES:
-                return other.core.islower()  # lower-case surname after a lower-case name
-        k = j + (1 if j > i else -1)
-        coord = 0 <= k < len(toks) and toks[k].low in ("and", "&") or gap.strip() in ("&", ",")
-        given = low in lx.GIVEN_WORD_NAMES or low in self.strong
-        return coord and (capped or given) and namey and (len(core) > 1 or other.name > 0)
+            if j < i and core.islower() and tok.low not in lx.GIVEN_WORD_NAMES:
+                return toks[j].core.islower()  # lower-case surname after a lower-case name
+        return False
+
+    def _coordinated(self, text: str, toks: list[Tok], i: int) -> bool:
+        """'Kayden and Rose', 'Rose & Storm', 'Kayden, Rose and Storm'."""
+        tok = toks[i]
+        given = tok.low in lx.GIVEN_WORD_NAMES or tok.low in self.strong or tok.low in self.given
+        capped = tok.core[0].isupper() and not tok.core.isupper()
+        if not (given or capped and self._namey(tok)) or len(tok.core) < 2:
+            return False
+        for d in (-1, 1):
+            j, k = i + d, i + 2 * d
+            if 0 <= k < len(toks) and toks[j].low in ("and", "&") and toks[k].name:
+                lo, hi = min(i, k), max(i, k)
+                if "\n" not in text[toks[lo].end : toks[hi].start]:
+                    return True
+            if 0 <= j < len(toks) and toks[j].name:
+                a, b = (toks[j], tok) if d < 0 else (tok, toks[j])
+                if text[a.end : b.start].strip() in (",", "&") and capped:
+                    return True
+        return False
 
 
 def _initial_pair(text: str, toks: list[Tok], i: int) -> bool:

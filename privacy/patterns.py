@@ -70,14 +70,19 @@ ADDRESS = re.compile(
     rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:,? (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+\b)?",
     _I,
 )
-FLAT = re.compile(rf"\b(?:flat|apartment|apt) ?\d+[a-z]?,? (?:[A-Z][a-z]+ ){{1,3}}{_STREET}\b",
-                  _I)
-NAMED_STREET = re.compile(
-    rf"(?:\b(?:lives|living|live|moved|staying|address is|resides|housed|based) "
-    rf"(?:on|at|in|to)(?: the)? (?:{_WORD} ){{1,3}}{_STREET}\b)"
-    rf"|\b(?:[A-Z][a-z]+ ){{1,2}}(?:Road|Street|Avenue|Lane|Close|Drive|Crescent|Terrace|"
-    rf"Gardens|Grove|Mews|Court|Estate|Way)\b",
+FLAT = re.compile(
+    rf"\b(?:flat|apartment|apt|plot|pitch|room|unit) ?\d+[a-z]?,? (?:[A-Z][a-z]+ ){{1,3}}"
+    rf"(?:{_STREET}|site|lodge|block|mansions|hotel|hostel|refuge|court)\b",
+    _I,
 )
+NAMED_STREET = re.compile(
+    rf"(?:\b(?i:lives|living|live|moved|moving|staying|stays|stay|address is|resides|housed|"
+    rf"based|surfing|placed|incident|sleeping|found|seen|hanging around)(?: \w+)? "
+    rf"(?i:on|at|in|to|near|around)(?: the)? (?:{_WORD} ){{1,3}}(?i:{_STREET})\b)"
+    rf"|\b(?:[A-Z][a-z]+ ){{1,2}}(?:Road|Street|Avenue|Lane|Close|Drive|Crescent|Terrace|"
+    rf"Gardens|Grove|Mews|Court|Estate|Way|Walk|Parade|Boulevard|Wynd)\b",
+)
+CUE_LEAD = re.compile(r"(?i:\w+(?: \w+)? (?:on|at|in|to|near|around) )(?=the |\S)")
 _SCHOOL = (r"(?:primary|infants?|junior|academy|high school|high|secondary school|school|college|"
            r"nursery|pre-?school|sixth form|pru|day nursery|c of e primary)")
 SCHOOL = re.compile(
@@ -184,8 +189,9 @@ def addresses(text: str) -> Iterator[Candidate]:
     for pattern, conf in ((ADDRESS, 0.9), (FLAT, 0.9), (NAMED_STREET, 0.7)):
         for m in pattern.finditer(text):
             start = m.start()
-            if pattern is NAMED_STREET and m.group(0)[0].islower():
-                start = m.start() + len(re.match(r"\w+ \w+ (?:the )?", m.group(0)).group(0))  # type: ignore[union-attr]
+            lead = CUE_LEAD.match(m.group(0)) if pattern is NAMED_STREET else None
+            if lead:
+                start = m.start() + lead.end()
             yield T.ADDRESS, start, m.end(), conf
 
 

@@ -239,11 +239,68 @@ class Gen:
             f"<<N:{self.pick(WORD_NAMES)}>> (<<AGE:{self.age()}>>) told staff she is scared.",
             f"<<N:{kid}>>, <<AGE:{self.age()}>>, and <<N:{kid2}>>, <<AGE:{self.age()}>>.",
             f"<<N:{initial1}>> is <<AGE:{self.age()}>> and lives with nan.",
+            f"<<N:{kid}>> <<AGE:{self.age()}>>yrs and <<N:{kid2}>> <<AGE:{self.age()}>>yrs.",
+            f"Kids are <<N:{kid}>> <<AGE:{self.age()}>> and <<N:{kid2}>> <<AGE:{self.age()}>>.",
+            f"The children (<<AGE:{self.age()}>>, <<AGE:{self.age()}>> and <<AGE:{self.age()}>>) "
+            f"are at home.",
+            f"{self.pick(['Lad', 'Girl', 'YP', 'Boy'])} is <<AGE:{self.age()}>>, going missing.",
+            f"<<AGE:{self.age()} yr old>> {self.pick(['boy', 'girl'])} seen with older males.",
+            f"mum <<N:{parent}>> (<<AGE:{self.r.randint(17, 45)}>>) is pregnant again.",
+            f"Child: <<N:{kid}>>, <<AGE:{self.age()}>>.",
+            f"They are staying at <<ADDR:Flat {self.r.randint(1, 40)}, "
+            f"{self.pick(['Kestrel', 'Beaumont', 'Harrow', 'Victoria'])} House>>.",
+            f"Dad lives on <<ADDR:the {self.pick(['Brookfield', 'Millbank', 'Holme'])} estate>>.",
+            f"family moved to <<ADDR:{self.pick(STREETS)}>> last week.",
+            f"placed in a B&B at <<ADDR:{self.r.randint(1, 90)} {self.pick(STREETS)}>>.",
+            f"they have a caravan at <<ADDR:Plot {self.r.randint(1, 20)}, "
+            f"{self.pick(['Greenacres', 'Moss Lane', 'Riverbank'])} site>>.",
+            f"mum is sofa surfing in <<ADDR:{self.pick(STREETS)}>>.",
+            f"Incident at <<ADDR:{self.r.randint(1, 140)}{self.pick(['a', 'b', ''])} "
+            f"{self.pick(STREETS)}>> on Saturday.",
+            f"{self.pick(['Dad', 'Mum'])} <<N:{parent}>> <<N:{surname}>> d.o.b <<DOB:"
+            f"{self.date(1975, 2000)}>>.",
+            f"stepdad <<N:{self.pick(parents)}>> hit <<N:{kid}>>.",
+            f"<<N:{initial1}>>'s brother <<N:{initial2}>> (<<AGE:{self.age()}>>) is also scared.",
+            f"Ms <<N:{initial1}>> has {self.pick(INDICATORS)}.",
+            f"The <<N:{surname}>> family are known to police.",
+            f"school report <<N:{kid}>> (Y{self.r.randint(1, 11)}) is withdrawn.",
         ]
         return self.r.sample(pool, self.r.randint(1, 4))
 
     # ---- the message ----------------------------------------------------------------------
+    def chatter(self) -> tuple[str, dict[str, str | None]]:
+        """A short clean reply, question or notice: no family data at all."""
+        name, email, service, role, phone = self.pick(AUTHORS)
+        first = name.split()[0]
+        staff = self.pick(MAP_STAFF)
+        text = self.pick([
+            f"Thanks {{{{{staff}}}}}, will update {{{{EHM}}}} now. {{{{{first}}}}}",
+            f"Hi {{{{{staff}}}}}, any update on my request from {{{{yesterday}}}}? {{{{{first}}}}}",
+            f"Is anyone on duty this afternoon? I can wait till {{{{tomorrow}}}}. "
+            f"{{{{{NICKNAMES.get(first, first)}}}}}",
+            f"{{{{{staff.lower()}}}}} thanks, will ring you after {{{{{self.r.randint(1, 4)}}}}}",
+            f"Outcome: threshold met, sent to {{{{North Area Assessment Team}}}}. Thanks "
+            f"{{{{{staff}}}}}!",
+            f"I'm on leave from {{{{Friday}}}} - {{{{Megan}}}} will cover {{{{{service}}}}}.",
+            f"Our FSW {{{{{self.pick(['Katie', 'Jenny', 'Mo', 'Dionne'])}}}}} will attend the "
+            f"{{{{TAF}}}} on {{{{{self.date(2026, 2026)}}}}}.",
+            f"HV {{{{{self.pick(['Sandra', 'Bev', 'Lorraine'])}}}}} is also worried, she will "
+            f"join the call.",
+            f"Does the {{{{Walsall}}}} consent rule apply here? {{{{{first}}}}}",
+            f"Reminder: no names or {{{{EHM}}}} numbers in this channel please. {{{{{first}}}}}",
+            f"@{{{{{self.pick(['Tom Okafor', 'Ewa Nowak', 'Chloe Whitaker'])}}}}} are you on duty "
+            f"today? My number is {{{{{phone}}}}}.",
+            f"{{{{Grace}}}} and {{{{Daniel}}}} have reviewed the disagreement. {{{{{first}}}}}",
+            f"Sorry, posted in the wrong channel - ignore. {{{{{first}}}}}",
+            f"Hi {{{{{staff}}}}}, I'm free after {{{{3.30}}}}. {{{{{first}}}}}",
+        ])
+        if self.r.random() < 0.2:
+            text = _lower_markup(text)
+        return text, {"name": name, "email": email}
+
     def message(self, clean: bool) -> tuple[str, dict[str, str | None]]:
+        if clean and self.r.random() < 0.4:
+            return self.chatter()
         name, email, service, role, phone = self.pick(AUTHORS)
         first = name.split()[0]
         greet = self.pick(["Hi {{%s}}," % self.pick(MAP_STAFF), "Hi all,", "Morning MAP team,",
