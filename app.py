@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -25,6 +25,7 @@ from profiles.schema import Profile
 from scheduler.runner import Ticker
 from services.clock import Clock, MovableClock, SystemClock
 from services.consultations import ConsultationService
+from services.policy import Policy
 from settings import Settings
 from storage import migrate
 from storage.conversations import ConversationStore
@@ -32,6 +33,8 @@ from storage.db import create_engine
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("stepup")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Invokes and posts are small; 256 KiB leaves room for a large card submission and no more.
 MAX_BODY_BYTES = 256 * 1024
@@ -48,6 +51,11 @@ class Runtime:
     conversations: ConversationStore | None = None
     ticker: Ticker | None = None
     consultations: ConsultationService | None = None
+    directory: ProfileDirectory | None = None
+    policy: Policy | None = None
+    messenger: Messenger | None = None
+    views: ViewBuilder | None = None
+    handle_activity: Handler | None = None
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -69,6 +77,7 @@ def create_app(
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot)
     app.cleanup_ctx.append(_scheduler)
+    app.router.add_post("/api/messages", api_messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     return app
@@ -92,14 +101,15 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         log.warning("auth.disabled", extra={"mode": settings.mode.value})
     adapter = create_adapter(settings)
     assert runtime.engine is not None
-    directory = ProfileDirectory(runtime.profile)
+    directory = runtime.directory = ProfileDirectory(runtime.profile)
+    runtime.policy = policy_from_profile(runtime.profile)
     runtime.consultations = ConsultationService(
         lambda: SqlUnitOfWork(runtime.engine),  # type: ignore[arg-type]
         directory,
         runtime.clock,
-        policy_from_profile(runtime.profile),
+        runtime.policy,
     )
-    messenger = Messenger(
+    messenger = runtime.messenger = Messenger(
         adapter,
         runtime.conversations,
         runtime.clock,
@@ -118,7 +128,8 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
             card_verbs=requests.card_verbs(),
         )
     )
-    app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    runtime.views = views
+    runtime.handle_activity = messages_handler(adapter, bot)
     log.info("bot.ready", extra={"mode": settings.mode.value})
     yield
 
@@ -137,6 +148,14 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 async def _noop_tick() -> None:
     """Until escalations land, a tick only proves the scheduler is alive."""
+
+
+async def api_messages(request: web.Request) -> web.StreamResponse:
+    """Bot Framework endpoint; the handler exists once the bot context has started."""
+    handler = request.app[RUNTIME].handle_activity
+    if handler is None:
+        return web.json_response({"error": "starting"}, status=503)
+    return await handler(request)
 
 
 async def healthz(_request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -67,7 +68,9 @@ def invoke_body(body: Any) -> Any:
     return serializer_helper(body)
 
 
-def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
+def messages_handler(
+    adapter: CloudAdapter, bot: Bot
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """Build the aiohttp handler bound to one adapter and bot."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
