@@ -105,9 +105,12 @@ def evaluate(screener: Screener, rows: list[dict[str, Any]]) -> Metrics:
 def table(title: str, m: Metrics) -> str:
     """A plain-text table of the metrics."""
     lat = sorted(m.latencies_ms)
+    perfect = m.perfect / max(1, m.messages)
     p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else 0.0
-    lines = [f"## {title} ({m.messages} messages, {m.clean_total} without family data)",
-             f"{'type':<22}{'found':>7}{'total':>7}{'recall':>8}"]
+    lines = [
+        f"## {title} ({m.messages} messages, {m.clean_total} without family data)",
+        f"{'type':<22}{'found':>7}{'total':>7}{'recall':>8}",
+    ]
     for kind in FindingType:
         if m.total.get(kind.value):
             t, f = m.total[kind.value], m.found[kind.value]
@@ -117,7 +120,7 @@ def table(title: str, m: Metrics) -> str:
         f"{m.recall:>8.3f}",
         f"{'must-keep kept':<22}{m.kept:>7}{m.keep_total:>7}{m.keep_rate:>8.3f}",
         f"{'clean byte-identical':<22}{m.clean_pass:>7}{m.clean_total:>7}{m.clean_rate:>8.3f}",
-        f"{'message-perfect':<22}{m.perfect:>7}{m.messages:>7}{m.perfect / max(1, m.messages):>8.3f}",
+        f"{'message-perfect':<22}{m.perfect:>7}{m.messages:>7}{perfect:>8.3f}",
         f"latency ms: p50 {statistics.median(lat) if lat else 0:.3f}  p95 {p95:.3f}"
         f"  max {max(lat) if lat else 0:.3f}",
     ]

@@ -1,1 +1,1 @@
-"""privacy."""
+"""Personal-data screen for channel posts: finds family data, keeps staff and profile words."""

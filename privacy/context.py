@@ -12,24 +12,30 @@ from privacy.model import FindingType as T
 from privacy.patterns import DATE, PHONE, Candidate
 
 _I = re.IGNORECASE
-_REL = "|".join(sorted(lx.RELATIONS | {"boy", "girl", "male", "female", "son", "lad", "mum",
-                                        "dad", "yp", "young person"},
-                       key=len, reverse=True))
+_REL = "|".join(
+    sorted(
+        lx.RELATIONS
+        | {"boy", "girl", "male", "female", "son", "lad", "mum", "dad", "yp", "young person"},
+        key=len,
+        reverse=True,
+    )
+)
 FIRST_PERSON = re.compile(
     r"(?:\bme\b|\bmy\b|\bi'?m\b|\bi am\b|\bme on\b|direct line|\btel\b|\bt:|\bm:|\bmob(?:ile)?\b"
     r"|\bwork\b|\boffice\b|\bdesk\b|\bphone\b|\bcontact\b|\bext\b)[^\n]{0,30}$",
     _I,
 )
-FAMILY_BEFORE = re.compile(rf"\b(?:{_REL}|family|her|his|their|home|landline)\b['’s]*[^\n]{{0,25}}$",
-                           _I)
+FAMILY_BEFORE = re.compile(
+    rf"\b(?:{_REL}|family|her|his|their|home|landline)\b['’s]*[^\n]{{0,25}}$", _I
+)
 NUMS = r"\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*"
 AGE_AFTER_NAME = re.compile(
     rf"(?:['’]s)?(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*(?:yrs?|years?|y/?o|months?|mths?)?\s*\)"
     rf"|\s*,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\n|\.(?!\d)|;|"
     rf"\s+(?:is|has|was)\b)"
     rf"|\s+(\d{{1,2}})(?:\s*(?:yrs?|years?|y/?o))?(?=\s+and\b|\s*,|\.(?!\d)|\s*$|\n|\))"
-    rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b(?!\s*(?:am|pm|:|\.\d|/|%|th|st|nd|rd|"
-    rf"weeks|days|hours|mins|times|x)))",
+    rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b"
+    rf"(?!\s*(?:am|pm|:|\.\d|/|%|th|st|nd|rd|weeks|days|hours|mins|times|x)))",
     _I,
 )
 AGE_AFTER_RELATION = re.compile(
@@ -39,7 +45,9 @@ AGE_AFTER_RELATION = re.compile(
     _I,
 )
 DOB_AFTER_NAME = re.compile(r"(?:['’]s)?\s*[(,]\s*(?:dob:?\s*)?", _I)
-ROLE_TAIL = r"(?:\s*(?:,|\(|-|–)?\s*(?:is\s+)?(?:the|our|their|a|his|her|from|at)?\s*(?:school'?s?\s+)?)"
+ROLE_TAIL = (
+    r"(?:\s*(?:,|\(|-|–)?\s*(?:is\s+)?(?:the|our|their|a|his|her|from|at)?\s*(?:school'?s?\s+)?)"
+)
 
 
 def role_pattern(extra_roles: Iterable[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:

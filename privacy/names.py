@@ -93,11 +93,17 @@ class NameFinder:
             gap = text[prev.end : tok.start]
             if prev.low in lx.RELATIONS | lx.TITLES and re.fullmatch(r"[\s:,.'’s]*", gap):
                 return "before"
-            if i > 1 and prev.low in ("is", "are", "called", "named") and (
-                toks[i - 2].low in lx.RELATIONS
+            if (
+                i > 1
+                and prev.low in ("is", "are", "called", "named")
+                and (toks[i - 2].low in lx.RELATIONS)
             ):
                 return "before"  # "child is River", "baby called Storm"
-            if prev.low == "the" and re.match(r"\s+family\b", text[tok.end :]) and tok.core[0].isupper():
+            if (
+                prev.low == "the"
+                and re.match(r"\s+family\b", text[tok.end :])
+                and tok.core[0].isupper()
+            ):
                 return "after"  # "the Nwosu family"
         return ""
 
@@ -230,7 +236,9 @@ def _initial_after(toks: list[Tok], i: int) -> bool:
 
 
 def _digit_before(text: str, tok: Tok) -> bool:
-    return bool(re.search(r"\d(?:st|nd|rd|th)?\s*(?:of\s*)?$", text[max(0, tok.start - 8) : tok.start]))
+    return bool(
+        re.search(r"\d(?:st|nd|rd|th)?\s*(?:of\s*)?$", text[max(0, tok.start - 8) : tok.start])
+    )
 
 
 def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
@@ -243,7 +251,11 @@ def _merge(text: str, toks: list[Tok]) -> list[tuple[int, int, float]]:
     for tok in toks:
         if not tok.name:
             continue
-        if out and re.fullmatch(r"[ -]", text[out[-1][1] : tok.start]) and not _prev_poss(text, out):
+        if (
+            out
+            and re.fullmatch(r"[ -]", text[out[-1][1] : tok.start])
+            and not _prev_poss(text, out)
+        ):
             s, _, c = out[-1]
             out[-1] = (s, tok.end, max(c, tok.name))
         else:

@@ -15,8 +15,11 @@ _I = re.IGNORECASE
 POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[ABD-HJLNP-UW-Z]{2})\b", _I)
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d ()\-.]{7,16}\d(?![\w/])")
-NI = re.compile(r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-                r"(?: ?\d\d){3} ?[A-D]\b", _I)
+NI = re.compile(
+    r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r"(?: ?\d\d){3} ?[A-D]\b",
+    _I,
+)
 TEN_DIGITS = re.compile(r"(?<![\d/])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d/])")
 CASE_CUE = re.compile(
     r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?|crime|incident|police|CAD|"
@@ -39,8 +42,10 @@ PLATFORM_HANDLE = re.compile(
     r"(@?[A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*|@[A-Za-z0-9_.]{3,30})",
     _I,
 )
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 DATE = re.compile(
     r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d\d-\d\d|"
     rf"\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\.?,?(?: \d{{4}})?|"
@@ -60,10 +65,12 @@ AGE = re.compile(
     r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr)(?![\w/]))",
     _I,
 )
-_STREET = (r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|way|court|ct|crescent|cres|"
-           r"terrace|gardens|gdns|place|grove|walk|rise|view|mews|row|square|sq|hill|parade|"
-           r"green|vale|croft|boulevard|chase|wynd|heights|approach|estate|villas|cottages|"
-           r"house|tower|towers|fold|gate|bank|meadows|park)")
+_STREET = (
+    r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|way|court|ct|crescent|cres|"
+    r"terrace|gardens|gdns|place|grove|walk|rise|view|mews|row|square|sq|hill|parade|"
+    r"green|vale|croft|boulevard|chase|wynd|heights|approach|estate|villas|cottages|"
+    r"house|tower|towers|fold|gate|bank|meadows|park)"
+)
 _WORD = r"[A-Za-z][A-Za-z'’-]*"
 ADDRESS = re.compile(
     rf"(?:\b(?:flat|apartment|apt|unit|room) ?\d+[a-z]?,? )?\b\d{{1,4}}[a-z]?,? "
@@ -83,8 +90,10 @@ NAMED_STREET = re.compile(
     rf"Gardens|Grove|Mews|Court|Estate|Way|Walk|Parade|Boulevard|Wynd)\b",
 )
 CUE_LEAD = re.compile(r"(?i:\w+(?: \w+)? (?:on|at|in|to|near|around) )(?=the |\S)")
-_SCHOOL = (r"(?:primary|infants?|junior|academy|high school|high|secondary school|school|college|"
-           r"nursery|pre-?school|sixth form|pru|day nursery|c of e primary)")
+_SCHOOL = (
+    r"(?:primary|infants?|junior|academy|high school|high|secondary school|school|college|"
+    r"nursery|pre-?school|sixth form|pru|day nursery|c of e primary)"
+)
 SCHOOL = re.compile(
     rf"\b(?:St\.? |Saint )?(?:[A-Z][A-Za-z'’-]*(?:'s)? (?:and |& )?){{1,4}}(?i:{_SCHOOL})\b"
     rf"(?i:(?: school| academy))?",
@@ -130,8 +139,9 @@ def numbers(text: str) -> Iterator[Candidate]:
     taken: list[tuple[int, int]] = []
     for m in TEN_DIGITS.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
-        cue = re.search(r"nhs\W*(?:no|num|number)?\W*$", text[max(0, m.start() - 20) : m.start()],
-                        _I)
+        cue = re.search(
+            r"nhs\W*(?:no|num|number)?\W*$", text[max(0, m.start() - 20) : m.start()], _I
+        )
         if digits[0] != "0" and nhs.is_valid(digits):
             yield T.NHS_NUMBER, m.start(), m.end(), 0.95
             taken.append((m.start(), m.end()))
@@ -207,5 +217,15 @@ def schools(text: str) -> Iterator[Candidate]:
             yield T.SCHOOL, m.start(1), m.end(1), 0.75
 
 
-RECOGNISERS = (postcodes, emails, ni_numbers, numbers, vehicles, handles, dates_of_birth, ages,
-               addresses, schools)
+RECOGNISERS = (
+    postcodes,
+    emails,
+    ni_numbers,
+    numbers,
+    vehicles,
+    handles,
+    dates_of_birth,
+    ages,
+    addresses,
+    schools,
+)

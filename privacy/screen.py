@@ -10,8 +10,10 @@ from privacy.model import LABELS, Author, Finding, FindingType, Screening, Staff
 from privacy.names import NameFinder
 
 Span = tuple[int, int]
-URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|nhs|ac|co|org|sch)"
-                 r"\.uk\b|\b[\w-]+\.(?:com|org|net|uk)\b")
+URL = re.compile(
+    r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|nhs|ac|co|org|sch)"
+    r"\.uk\b|\b[\w-]+\.(?:com|org|net|uk)\b"
+)
 # A name finding lying inside these is never family data, whatever it looks like.
 _PRIORITY = {FindingType.NAME: 0, FindingType.AGE: 1, FindingType.CASE_REFERENCE: 1}
 
@@ -32,8 +34,13 @@ class Screener:
         """Precompute the protected phrases, staff contact details and the name finder."""
         self.vocabulary = vocabulary
         phrases: set[str] = set()
-        for group in (vocabulary.services, vocabulary.places, vocabulary.indicators,
-                      vocabulary.roles, vocabulary.acronyms):
+        for group in (
+            vocabulary.services,
+            vocabulary.places,
+            vocabulary.indicators,
+            vocabulary.roles,
+            vocabulary.acronyms,
+        ):
             phrases.update(group)
         first: set[str] = set()
         for member in directory:
@@ -47,9 +54,11 @@ class Screener:
         self._staff_emails = frozenset(m.email.lower() for m in directory if m.email)
         self._domains = tuple(d.lower().lstrip("@") for d in vocabulary.staff_email_domains)
         self._staff_phones = frozenset(
-            re.sub(r"\D", "", p).replace("44", "0", 1) if p.strip().startswith("+")
+            re.sub(r"\D", "", p).replace("44", "0", 1)
+            if p.strip().startswith("+")
             else re.sub(r"\D", "", p)
-            for m in directory for p in m.phones
+            for m in directory
+            for p in m.phones
         )
         acronyms = frozenset(a.lower() for a in vocabulary.acronyms)
         self._first = frozenset(first)
@@ -63,8 +72,11 @@ class Screener:
         found: list[patterns.Candidate] = []
         for recognise in patterns.RECOGNISERS:
             found.extend(c for c in recognise(text) if not _within(c[1], c[2], protected))
-        found = [c for c in found if not self._staff_email(text, c)
-                 and not self._mention(text, c, protected)]
+        found = [
+            c
+            for c in found
+            if not self._staff_email(text, c) and not self._mention(text, c, protected)
+        ]
         marks = tuple(m for m in (author.name.lower(), (author.email or "").lower()) if m)
         marks += tuple(p.lower() for p in author.name.split() if len(p) > 2)
         found.extend(context.phones(text, self._staff_phones, marks))

@@ -53,7 +53,7 @@ def faker_names() -> tuple[set[str], set[str]]:
 
 def census_names() -> tuple[set[str], set[str]]:
     """US census given names, and the commoner surnames."""
-    import names  # type: ignore[import-not-found]
+    import names
 
     base = Path(names.__file__).parent
     given: set[str] = set()

@@ -19,9 +19,19 @@ from stdnum.gb import nhs
 
 HERE = Path(__file__).parent
 CODES = {
-    "N": "name", "DOB": "date_of_birth", "AGE": "age", "ADDR": "address", "PC": "postcode",
-    "PH": "phone", "EM": "email", "NHS": "nhs_number", "NI": "ni_number", "CASE": "case_reference",
-    "SCH": "school", "VRM": "vehicle_registration", "SOC": "social_handle",
+    "N": "name",
+    "DOB": "date_of_birth",
+    "AGE": "age",
+    "ADDR": "address",
+    "PC": "postcode",
+    "PH": "phone",
+    "EM": "email",
+    "NHS": "nhs_number",
+    "NI": "ni_number",
+    "CASE": "case_reference",
+    "SCH": "school",
+    "VRM": "vehicle_registration",
+    "SOC": "social_handle",
 }
 MARK = re.compile(r"<<([A-Z]+):(.*?)>>|\{\{(.*?)\}\}", re.S)
 
@@ -47,85 +57,284 @@ def parse(markup: str) -> tuple[str, list[dict[str, object]], list[dict[str, int
 
 # ---- pools (generator only; the held-out set uses other names and styles) ----------------
 CULTURES = {
-    "british": (["Kayden", "Tyler", "Alfie", "Harley", "Lacey", "Macy", "Evie", "Mason", "Liam",
-                 "Jessica", "Bella", "Kenzie", "Reece", "Jayden", "Tayla", "Demi", "Paige", "Lexi"],
-                ["Kayleigh", "Gemma", "Stacey", "Dean", "Lee", "Craig", "Leanne", "Jodie"],
-                ["Smith", "Jones", "Taylor", "Walker", "Wright", "Robinson", "Thompson", "Hall",
-                 "Green", "Harrison", "Cooper", "Turner", "Moore", "Parker", "Shaw", "Holmes"]),
-    "south_asian": (["Aarav", "Ayaan", "Zara", "Aisha", "Hamza", "Inaya", "Riya", "Arjun",
-                     "Simran", "Harpreet", "Zainab", "Bilal"],
-                    ["Shazia", "Imtiaz", "Rukhsana", "Gurpreet", "Sunita", "Tariq", "Nasreen"],
-                    ["Khan", "Begum", "Hussain", "Patel", "Ahmed", "Akhtar", "Singh", "Kaur",
-                     "Chaudhry", "Miah"]),
-    "polish": (["Zofia", "Kacper", "Oliwia", "Jakub", "Wiktoria", "Szymon", "Zuzanna"],
-               ["Agnieszka", "Tomasz", "Katarzyna", "Piotr", "Magdalena"],
-               ["Kowalski", "Kowalska", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski",
-                "Nowicka"]),
-    "romanian": (["Andrei", "Ionut", "Bianca", "Denisa", "Florin", "Larisa"],
-                 ["Mihaela", "Cristian", "Elena", "Vasile"],
-                 ["Popescu", "Ionescu", "Dumitru", "Stoica", "Munteanu"]),
-    "nigerian": (["Chidi", "Adaeze", "Tobenna", "Oluwatobi", "Blessing", "Precious", "Favour",
-                  "Damilola"],
-                 ["Ngozi", "Emeka", "Funmilayo", "Babatunde", "Chiamaka"],
-                 ["Okonkwo", "Nwosu", "Eze", "Balogun", "Okeke", "Ogunleye"]),
-    "somali": (["Hodan", "Ayaan", "Hibaq", "Mahad", "Ifrah", "Liban", "Sagal"],
-               ["Fadumo", "Mohamed", "Halima", "Ahmed", "Sahra"],
-               ["Warsame", "Farah", "Jama", "Egal", "Osman", "Duale"]),
-    "caribbean": (["Jermaine", "Tiana", "Shanice", "Kemar", "Jada", "Malachi", "Nia"],
-                  ["Marcia", "Delroy", "Paulette", "Winston"],
-                  ["Campbell", "Williams", "Francis", "Grant", "Thomas"]),
-    "chinese": (["Jiahui", "Haoran", "Yuxuan", "Mei", "Zihan"],
-                ["Lihua", "Jun", "Xiaoling"],
-                ["Zhang", "Liu", "Huang", "Wu", "Lin", "Xu"]),
-    "traveller": (["Paddy", "Johnjo", "Bridie", "Mikey", "Kathleen", "Patsy"],
-                  ["Margaret", "Martin", "Winnie", "Bridget"],
-                  ["McDonagh", "Maughan", "Connors", "Joyce", "Stokes", "Doherty"]),
+    "british": (
+        [
+            "Kayden",
+            "Tyler",
+            "Alfie",
+            "Harley",
+            "Lacey",
+            "Macy",
+            "Evie",
+            "Mason",
+            "Liam",
+            "Jessica",
+            "Bella",
+            "Kenzie",
+            "Reece",
+            "Jayden",
+            "Tayla",
+            "Demi",
+            "Paige",
+            "Lexi",
+        ],
+        ["Kayleigh", "Gemma", "Stacey", "Dean", "Lee", "Craig", "Leanne", "Jodie"],
+        [
+            "Smith",
+            "Jones",
+            "Taylor",
+            "Walker",
+            "Wright",
+            "Robinson",
+            "Thompson",
+            "Hall",
+            "Green",
+            "Harrison",
+            "Cooper",
+            "Turner",
+            "Moore",
+            "Parker",
+            "Shaw",
+            "Holmes",
+        ],
+    ),
+    "south_asian": (
+        [
+            "Aarav",
+            "Ayaan",
+            "Zara",
+            "Aisha",
+            "Hamza",
+            "Inaya",
+            "Riya",
+            "Arjun",
+            "Simran",
+            "Harpreet",
+            "Zainab",
+            "Bilal",
+        ],
+        ["Shazia", "Imtiaz", "Rukhsana", "Gurpreet", "Sunita", "Tariq", "Nasreen"],
+        [
+            "Khan",
+            "Begum",
+            "Hussain",
+            "Patel",
+            "Ahmed",
+            "Akhtar",
+            "Singh",
+            "Kaur",
+            "Chaudhry",
+            "Miah",
+        ],
+    ),
+    "polish": (
+        ["Zofia", "Kacper", "Oliwia", "Jakub", "Wiktoria", "Szymon", "Zuzanna"],
+        ["Agnieszka", "Tomasz", "Katarzyna", "Piotr", "Magdalena"],
+        ["Kowalski", "Kowalska", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski", "Nowicka"],
+    ),
+    "romanian": (
+        ["Andrei", "Ionut", "Bianca", "Denisa", "Florin", "Larisa"],
+        ["Mihaela", "Cristian", "Elena", "Vasile"],
+        ["Popescu", "Ionescu", "Dumitru", "Stoica", "Munteanu"],
+    ),
+    "nigerian": (
+        ["Chidi", "Adaeze", "Tobenna", "Oluwatobi", "Blessing", "Precious", "Favour", "Damilola"],
+        ["Ngozi", "Emeka", "Funmilayo", "Babatunde", "Chiamaka"],
+        ["Okonkwo", "Nwosu", "Eze", "Balogun", "Okeke", "Ogunleye"],
+    ),
+    "somali": (
+        ["Hodan", "Ayaan", "Hibaq", "Mahad", "Ifrah", "Liban", "Sagal"],
+        ["Fadumo", "Mohamed", "Halima", "Ahmed", "Sahra"],
+        ["Warsame", "Farah", "Jama", "Egal", "Osman", "Duale"],
+    ),
+    "caribbean": (
+        ["Jermaine", "Tiana", "Shanice", "Kemar", "Jada", "Malachi", "Nia"],
+        ["Marcia", "Delroy", "Paulette", "Winston"],
+        ["Campbell", "Williams", "Francis", "Grant", "Thomas"],
+    ),
+    "chinese": (
+        ["Jiahui", "Haoran", "Yuxuan", "Mei", "Zihan"],
+        ["Lihua", "Jun", "Xiaoling"],
+        ["Zhang", "Liu", "Huang", "Wu", "Lin", "Xu"],
+    ),
+    "traveller": (
+        ["Paddy", "Johnjo", "Bridie", "Mikey", "Kathleen", "Patsy"],
+        ["Margaret", "Martin", "Winnie", "Bridget"],
+        ["McDonagh", "Maughan", "Connors", "Joyce", "Stokes", "Doherty"],
+    ),
 }
-WORD_NAMES = ["Rose", "Hope", "Storm", "Faith", "River", "Summer", "Grace", "Willow", "Ivy",
-              "Ruby", "Autumn", "Skye", "Jack", "Blessing", "Precious"]
-STREETS = ["Elm Road", "Birch Close", "Acacia Avenue", "Mill Lane", "Hollins Court",
-           "Station Road", "Jubilee Crescent", "Larch Grove", "Canal Street", "Orchard Way",
-           "Beacon Drive", "Cedar Gardens", "Foundry Terrace", "Poplar Walk"]
+WORD_NAMES = [
+    "Rose",
+    "Hope",
+    "Storm",
+    "Faith",
+    "River",
+    "Summer",
+    "Grace",
+    "Willow",
+    "Ivy",
+    "Ruby",
+    "Autumn",
+    "Skye",
+    "Jack",
+    "Blessing",
+    "Precious",
+]
+STREETS = [
+    "Elm Road",
+    "Birch Close",
+    "Acacia Avenue",
+    "Mill Lane",
+    "Hollins Court",
+    "Station Road",
+    "Jubilee Crescent",
+    "Larch Grove",
+    "Canal Street",
+    "Orchard Way",
+    "Beacon Drive",
+    "Cedar Gardens",
+    "Foundry Terrace",
+    "Poplar Walk",
+]
 TOWNS = ["Eastfield", "Stanton", "Ashby Moor", "Kingsmead"]
-SCHOOLS = ["Oakfield Primary", "St Mary's RC Primary School", "Little Acorns Nursery",
-           "Hilltop Academy", "Northdown High School", "Brookside Infants", "Westbury Junior School",
-           "Sunnyside Day Nursery", "Ashby Moor Academy", "St Aidan's C of E Primary"]
-INDICATORS = ["domestic abuse", "parental mental health", "parental substance misuse", "neglect",
-              "child criminal exploitation", "child sexual exploitation", "missing from home",
-              "self-harm", "emotional abuse", "situation could reduce the child's safety",
-              "non-engagement with services", "online harm", "homelessness", "physical abuse"]
-NICKNAMES = {"Bethany": "Beth", "Oluwaseun": "Seun", "Rhiannon": "Rhi", "Imran": "Im",
-             "Jasmine": "Jas", "Megan": "Meg", "Siobhan": "Siobhan", "Nadia": "Nads"}
+SCHOOLS = [
+    "Oakfield Primary",
+    "St Mary's RC Primary School",
+    "Little Acorns Nursery",
+    "Hilltop Academy",
+    "Northdown High School",
+    "Brookside Infants",
+    "Westbury Junior School",
+    "Sunnyside Day Nursery",
+    "Ashby Moor Academy",
+    "St Aidan's C of E Primary",
+]
+INDICATORS = [
+    "domestic abuse",
+    "parental mental health",
+    "parental substance misuse",
+    "neglect",
+    "child criminal exploitation",
+    "child sexual exploitation",
+    "missing from home",
+    "self-harm",
+    "emotional abuse",
+    "situation could reduce the child's safety",
+    "non-engagement with services",
+    "online harm",
+    "homelessness",
+    "physical abuse",
+]
+NICKNAMES = {
+    "Bethany": "Beth",
+    "Oluwaseun": "Seun",
+    "Rhiannon": "Rhi",
+    "Imran": "Im",
+    "Jasmine": "Jas",
+    "Megan": "Meg",
+    "Siobhan": "Siobhan",
+    "Nadia": "Nads",
+}
 MAP_STAFF = ["Tom", "Ewa", "Sam", "Callum", "Chloe", "Tom Okafor", "Ewa Nowak", "Sam Reid"]
 AUTHORS = [  # (name, email, service, role, phone)
-    ("Priya Shah", "priya.shah@northdown.gov.uk", "Family Centre Northgate", "FC Manager",
-     "01632 960101"),
-    ("Rhiannon Price", "rhiannon.price@northdown.gov.uk", "Family Centre Riverside",
-     "Family Centre Manager", "01632 960111"),
-    ("Imran Qureshi", "imran.qureshi@northdown.gov.uk", "Family Support Programme North",
-     "FSP Manager", "0113 496 0122"),
-    ("Bethany Clarke", "bethany.clarke@northdown.gov.uk", "FSP South", "FSP Manager",
-     "0113 496 0123"),
-    ("Kwame Asante", "kwame.asante@northdown.gov.uk", "Family Centre Northgate",
-     "Senior Family Support Worker", "01632 960112"),
-    ("Aoife Byrne", "aoife.byrne@northdown.gov.uk", "Family Centre Eastfield", "FC Manager",
-     "01632 960113"),
-    ("Nadia Rahman", "nadia.rahman@northdown.gov.uk", "Family Centre Kingsmead",
-     "Family Centre Manager", "020 7946 0101"),
-    ("Oluwaseun Adeyemi", "oluwaseun.adeyemi@northdown.gov.uk", "Family Support Programme South",
-     "Team Leader", "020 7946 0102"),
-    ("Helen Tang", "helen.tang@northdown.gov.uk", "Family Centre Southbrook", "FC Manager",
-     "01632 960114"),
-    ("Siobhan Kelly", "siobhan.kelly@northdown.gov.uk", "Family Centre Hollins Vale",
-     "FC Manager", "01632 960116"),
-    ("Megan Tranter", "megan.tranter@northdown.gov.uk", "Family Centre Kingsmead", "DSL",
-     "020 7946 0103"),
-    ("Jasmine Bailey", "jasmine.bailey@northdown.gov.uk", "FSP East", "FSP Manager",
-     "0113 496 0125"),
-    ("Yusuf Abdi", "yusuf.abdi@northdown.gov.uk", "Family Support Programme East", "Team Leader",
-     "0113 496 0127"),
-    ("Ellie Marsh", "ellie.marsh@northdown.gov.uk", "Family Centre Westbury", "FC Manager",
-     "01632 960117"),
+    (
+        "Priya Shah",
+        "priya.shah@northdown.gov.uk",
+        "Family Centre Northgate",
+        "FC Manager",
+        "01632 960101",
+    ),
+    (
+        "Rhiannon Price",
+        "rhiannon.price@northdown.gov.uk",
+        "Family Centre Riverside",
+        "Family Centre Manager",
+        "01632 960111",
+    ),
+    (
+        "Imran Qureshi",
+        "imran.qureshi@northdown.gov.uk",
+        "Family Support Programme North",
+        "FSP Manager",
+        "0113 496 0122",
+    ),
+    (
+        "Bethany Clarke",
+        "bethany.clarke@northdown.gov.uk",
+        "FSP South",
+        "FSP Manager",
+        "0113 496 0123",
+    ),
+    (
+        "Kwame Asante",
+        "kwame.asante@northdown.gov.uk",
+        "Family Centre Northgate",
+        "Senior Family Support Worker",
+        "01632 960112",
+    ),
+    (
+        "Aoife Byrne",
+        "aoife.byrne@northdown.gov.uk",
+        "Family Centre Eastfield",
+        "FC Manager",
+        "01632 960113",
+    ),
+    (
+        "Nadia Rahman",
+        "nadia.rahman@northdown.gov.uk",
+        "Family Centre Kingsmead",
+        "Family Centre Manager",
+        "020 7946 0101",
+    ),
+    (
+        "Oluwaseun Adeyemi",
+        "oluwaseun.adeyemi@northdown.gov.uk",
+        "Family Support Programme South",
+        "Team Leader",
+        "020 7946 0102",
+    ),
+    (
+        "Helen Tang",
+        "helen.tang@northdown.gov.uk",
+        "Family Centre Southbrook",
+        "FC Manager",
+        "01632 960114",
+    ),
+    (
+        "Siobhan Kelly",
+        "siobhan.kelly@northdown.gov.uk",
+        "Family Centre Hollins Vale",
+        "FC Manager",
+        "01632 960116",
+    ),
+    (
+        "Megan Tranter",
+        "megan.tranter@northdown.gov.uk",
+        "Family Centre Kingsmead",
+        "DSL",
+        "020 7946 0103",
+    ),
+    (
+        "Jasmine Bailey",
+        "jasmine.bailey@northdown.gov.uk",
+        "FSP East",
+        "FSP Manager",
+        "0113 496 0125",
+    ),
+    (
+        "Yusuf Abdi",
+        "yusuf.abdi@northdown.gov.uk",
+        "Family Support Programme East",
+        "Team Leader",
+        "0113 496 0127",
+    ),
+    (
+        "Ellie Marsh",
+        "ellie.marsh@northdown.gov.uk",
+        "Family Centre Westbury",
+        "FC Manager",
+        "01632 960117",
+    ),
 ]
 
 
@@ -150,8 +359,20 @@ class Gen:
 
     def date(self, year_lo: int, year_hi: int) -> str:
         d, m, y = self.r.randint(1, 28), self.r.randint(1, 12), self.r.randint(year_lo, year_hi)
-        months = ["January", "February", "March", "April", "May", "June", "July", "August",
-                  "September", "October", "November", "December"]
+        months = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]
         style = self.r.randrange(4)
         if style == 0:
             return f"{d:02d}/{m:02d}/{y}"
@@ -162,12 +383,16 @@ class Gen:
         return f"{d}/{m}/{y}"
 
     def phone(self) -> str:
-        return self.pick([f"07700 900{self.r.randint(100, 999)}",
-                          f"07700900{self.r.randint(100, 999)}",
-                          f"01632 960{self.r.randint(400, 999)}",
-                          f"0113 496 0{self.r.randint(500, 999)}",
-                          f"020 7946 0{self.r.randint(500, 999)}",
-                          f"+44 7700 900{self.r.randint(100, 999)}"])
+        return self.pick(
+            [
+                f"07700 900{self.r.randint(100, 999)}",
+                f"07700900{self.r.randint(100, 999)}",
+                f"01632 960{self.r.randint(400, 999)}",
+                f"0113 496 0{self.r.randint(500, 999)}",
+                f"020 7946 0{self.r.randint(500, 999)}",
+                f"+44 7700 900{self.r.randint(100, 999)}",
+            ]
+        )
 
     def nhs_number(self) -> str:
         while True:
@@ -184,21 +409,32 @@ class Gen:
         return self.pick([f"{a}{d}{s}", f"{a} {d[:2]} {d[2:4]} {d[4:]} {s}"])
 
     def postcode(self) -> str:
-        return f"ND{self.r.randint(1, 19)} {self.r.randint(1, 9)}{self.pick('ABDEFGHJLNPQRSTUWXYZ')}" \
-               f"{self.pick('ABDEFGHJLNPQRSTUWXYZ')}"
+        return (
+            f"ND{self.r.randint(1, 19)} {self.r.randint(1, 9)}{self.pick('ABDEFGHJLNPQRSTUWXYZ')}"
+            f"{self.pick('ABDEFGHJLNPQRSTUWXYZ')}"
+        )
 
     def vrm(self) -> str:
         letters = "ABCDEFGHJKLMNOPRSTUVWXY"
-        return (f"{self.pick(['ND', 'YK', 'MA', 'BF'])}{self.r.randint(10, 24)} "
-                + "".join(self.pick(letters) for _ in range(3)))
+        return f"{self.pick(['ND', 'YK', 'MA', 'BF'])}{self.r.randint(10, 24)} " + "".join(
+            self.pick(letters) for _ in range(3)
+        )
 
     def case_ref(self) -> str:
         n = self.r.randint(1000000, 9999999)
-        return self.pick([f"EHM <<CASE:{n}>>", f"EHM no. <<CASE:{n}>>", f"LCS ID <<CASE:{n}>>",
-                          f"Mosaic <<CASE:{n}>>", f"police ref <<CASE:{self.r.randint(10, 99)}/"
-                          f"{self.r.randint(10000, 99999)}/25>>", f"EHM ref <<CASE:EH{n}>>",
-                          f"UPN <<CASE:A{self.r.randint(10**11, 10**12 - 1)}>>",
-                          f"Home Office ref <<CASE:B{n}>>", f"crime number <<CASE:ND-{n}>>"])
+        return self.pick(
+            [
+                f"EHM <<CASE:{n}>>",
+                f"EHM no. <<CASE:{n}>>",
+                f"LCS ID <<CASE:{n}>>",
+                f"Mosaic <<CASE:{n}>>",
+                f"police ref <<CASE:{self.r.randint(10, 99)}/{self.r.randint(10000, 99999)}/25>>",
+                f"EHM ref <<CASE:EH{n}>>",
+                f"UPN <<CASE:A{self.r.randint(10**11, 10**12 - 1)}>>",
+                f"Home Office ref <<CASE:B{n}>>",
+                f"crime number <<CASE:ND-{n}>>",
+            ]
+        )
 
     def sentences(self) -> list[str]:
         """One to four sentences of family detail, each holding at least one item."""
@@ -273,27 +509,33 @@ class Gen:
         name, email, service, role, phone = self.pick(AUTHORS)
         first = name.split()[0]
         staff = self.pick(MAP_STAFF)
-        text = self.pick([
-            f"Thanks {{{{{staff}}}}}, will update {{{{EHM}}}} now. {{{{{first}}}}}",
-            f"Hi {{{{{staff}}}}}, any update on my request from {{{{yesterday}}}}? {{{{{first}}}}}",
-            f"Is anyone on duty this afternoon? I can wait till {{{{tomorrow}}}}. "
-            f"{{{{{NICKNAMES.get(first, first)}}}}}",
-            f"{{{{{staff.lower()}}}}} thanks, will ring you after {{{{{self.r.randint(1, 4)}}}}}",
-            f"Outcome: threshold met, sent to {{{{North Area Assessment Team}}}}. Thanks "
-            f"{{{{{staff}}}}}!",
-            f"I'm on leave from {{{{Friday}}}} - {{{{Megan}}}} will cover {{{{{service}}}}}.",
-            f"Our FSW {{{{{self.pick(['Katie', 'Jenny', 'Mo', 'Dionne'])}}}}} will attend the "
-            f"{{{{TAF}}}} on {{{{{self.date(2026, 2026)}}}}}.",
-            f"HV {{{{{self.pick(['Sandra', 'Bev', 'Lorraine'])}}}}} is also worried, she will "
-            f"join the call.",
-            f"Does the {{{{Walsall}}}} consent rule apply here? {{{{{first}}}}}",
-            f"Reminder: no names or {{{{EHM}}}} numbers in this channel please. {{{{{first}}}}}",
-            f"@{{{{{self.pick(['Tom Okafor', 'Ewa Nowak', 'Chloe Whitaker'])}}}}} are you on duty "
-            f"today? My number is {{{{{phone}}}}}.",
-            f"{{{{Grace}}}} and {{{{Daniel}}}} have reviewed the disagreement. {{{{{first}}}}}",
-            f"Sorry, posted in the wrong channel - ignore. {{{{{first}}}}}",
-            f"Hi {{{{{staff}}}}}, I'm free after {{{{3.30}}}}. {{{{{first}}}}}",
-        ])
+        text = self.pick(
+            [
+                f"Thanks {{{{{staff}}}}}, will update {{{{EHM}}}} now. {{{{{first}}}}}",
+                f"Hi {{{{{staff}}}}}, any update on my request from {{{{yesterday}}}}? "
+                f"{{{{{first}}}}}",
+                f"Is anyone on duty this afternoon? I can wait till {{{{tomorrow}}}}. "
+                f"{{{{{NICKNAMES.get(first, first)}}}}}",
+                f"{{{{{staff.lower()}}}}} thanks, will ring you after "
+                f"{{{{{self.r.randint(1, 4)}}}}}",
+                f"Outcome: threshold met, sent to {{{{North Area Assessment Team}}}}. Thanks "
+                f"{{{{{staff}}}}}!",
+                f"I'm on leave from {{{{Friday}}}} - {{{{Megan}}}} will cover {{{{{service}}}}}.",
+                f"Our FSW {{{{{self.pick(['Katie', 'Jenny', 'Mo', 'Dionne'])}}}}} will attend the "
+                f"{{{{TAF}}}} on {{{{{self.date(2026, 2026)}}}}}.",
+                f"HV {{{{{self.pick(['Sandra', 'Bev', 'Lorraine'])}}}}} is also worried, she will "
+                f"join the call.",
+                f"Does the {{{{Walsall}}}} consent rule apply here? {{{{{first}}}}}",
+                f"Reminder: no names or {{{{EHM}}}} numbers in this channel please. "
+                f"{{{{{first}}}}}",
+                f"@{{{{{self.pick(['Tom Okafor', 'Ewa Nowak', 'Chloe Whitaker'])}}}}} "
+                f"are you on duty "
+                f"today? My number is {{{{{phone}}}}}.",
+                f"{{{{Grace}}}} and {{{{Daniel}}}} have reviewed the disagreement. {{{{{first}}}}}",
+                f"Sorry, posted in the wrong channel - ignore. {{{{{first}}}}}",
+                f"Hi {{{{{staff}}}}}, I'm free after {{{{3.30}}}}. {{{{{first}}}}}",
+            ]
+        )
         if self.r.random() < 0.2:
             text = _lower_markup(text)
         return text, {"name": name, "email": email}
@@ -303,46 +545,70 @@ class Gen:
             return self.chatter()
         name, email, service, role, phone = self.pick(AUTHORS)
         first = name.split()[0]
-        greet = self.pick(["Hi {{%s}}," % self.pick(MAP_STAFF), "Hi all,", "Morning MAP team,",
-                           "Hello,", "Hi {{%s}} and {{%s}}," % ("Tom", "Ewa"), "@{{Tom Okafor}}",
-                           "Good afternoon,"])
+        greet = self.pick(
+            [
+                "Hi {{" + self.pick(MAP_STAFF) + "}},",
+                "Hi all,",
+                "Morning MAP team,",
+                "Hello,",
+                "Hi {{Tom}} and {{Ewa}},",
+                "@{{Tom Okafor}}",
+                "Good afternoon,",
+            ]
+        )
         inds = self.r.sample(INDICATORS, self.r.randint(1, 3))
-        ind_text = ", ".join("{{%s}}" % i for i in inds)
-        ask = self.pick([
-            f"requesting a step up consultation for a family open to {{{{{service}}}}}.",
-            f"we would like a step up consultation please, family open to {{{{{service}}}}} since "
-            f"{{{{{self.pick(['January', 'March', 'last summer', '2024'])}}}}}.",
-            f"{{{{URGENT}}}} - step up request from {{{{{service}}}}}.",
-            f"please can I request a consultation re a family we hold at {{{{{service}}}}}.",
-        ])
-        ind_line = self.pick([f"{{{{L4 indicators}}}}: {ind_text}.",
-                              f"{{{{Level 4 indicators}}}} identified: {ind_text}.",
-                              f"{{{{L4}}}} - {ind_text}."])
+        ind_text = ", ".join("{{" + i + "}}" for i in inds)
+        ask = self.pick(
+            [
+                f"requesting a step up consultation for a family open to {{{{{service}}}}}.",
+                f"we would like a step up consultation please, family open to "
+                f"{{{{{service}}}}} since "
+                f"{{{{{self.pick(['January', 'March', 'last summer', '2024'])}}}}}.",
+                f"{{{{URGENT}}}} - step up request from {{{{{service}}}}}.",
+                f"please can I request a consultation re a family we hold at {{{{{service}}}}}.",
+            ]
+        )
+        ind_line = self.pick(
+            [
+                f"{{{{L4 indicators}}}}: {ind_text}.",
+                f"{{{{Level 4 indicators}}}} identified: {ind_text}.",
+                f"{{{{L4}}}} - {ind_text}.",
+            ]
+        )
         body = [] if clean else self.sentences()
-        extra = self.pick([
-            "Management oversight is recorded on {{EHM}}.",
-            "Case supervision held with my manager, recorded on {{EHM}} case notes.",
-            "I will send the {{EHM}} number privately.",
-            f"{{{{TAF}}}} meeting is on {{{{{self.date(2026, 2026)}}}}} at {{{{10am}}}}.",
-            f"Supervision with {{{{{self.pick(['Grace Mensah', 'Daniel Hughes', 'Fiona Doyle'])}}}}} "
-            f"on {{{{{self.date(2026, 2026)}}}}}.",
-            "The school {{DSL}} has also raised concerns.",
-            "{{Mr Patel the DSL}} has agreed to attend the {{TAF}}.",
-            "Family has been open to {{Early Help}} for {{6 months}}.",
-            "",
-        ])
-        contact = self.pick([
-            f"Please call me on {{{{{phone}}}}}.",
-            f"I'm on {{{{{self.phone()}}}}} today.",
-            f"My mobile is {{{{{phone}}}}}.",
-            "Thanks",
-            "Many thanks",
-        ])
-        sig = self.pick([f"{{{{{name}}}}}, {{{{{role}}}}}, {{{{{email}}}}}",
-                         f"{{{{{name}}}}}\n{{{{{role}}}}} - {{{{{service}}}}}\n{{{{{email}}}}}",
-                         f"{{{{{first}}}}} ({{{{{email}}}}})",
-                         f"{{{{{name}}}}} | {{{{{email}}}}} | {{{{{phone}}}}}",
-                         f"Thanks, {{{{{NICKNAMES.get(first, first)}}}}}"])
+        extra = self.pick(
+            [
+                "Management oversight is recorded on {{EHM}}.",
+                "Case supervision held with my manager, recorded on {{EHM}} case notes.",
+                "I will send the {{EHM}} number privately.",
+                f"{{{{TAF}}}} meeting is on {{{{{self.date(2026, 2026)}}}}} at {{{{10am}}}}.",
+                f"Supervision with "
+                f"{{{{{self.pick(['Grace Mensah', 'Daniel Hughes', 'Fiona Doyle'])}}}}} "
+                f"on {{{{{self.date(2026, 2026)}}}}}.",
+                "The school {{DSL}} has also raised concerns.",
+                "{{Mr Patel the DSL}} has agreed to attend the {{TAF}}.",
+                "Family has been open to {{Early Help}} for {{6 months}}.",
+                "",
+            ]
+        )
+        contact = self.pick(
+            [
+                f"Please call me on {{{{{phone}}}}}.",
+                f"I'm on {{{{{self.phone()}}}}} today.",
+                f"My mobile is {{{{{phone}}}}}.",
+                "Thanks",
+                "Many thanks",
+            ]
+        )
+        sig = self.pick(
+            [
+                f"{{{{{name}}}}}, {{{{{role}}}}}, {{{{{email}}}}}",
+                f"{{{{{name}}}}}\n{{{{{role}}}}} - {{{{{service}}}}}\n{{{{{email}}}}}",
+                f"{{{{{first}}}}} ({{{{{email}}}}})",
+                f"{{{{{name}}}}} | {{{{{email}}}}} | {{{{{phone}}}}}",
+                f"Thanks, {{{{{NICKNAMES.get(first, first)}}}}}",
+            ]
+        )
         sep = self.pick([" ", "\n"])
         parts = [greet, ask, ind_line, *body, extra, contact]
         text = sep.join(p for p in parts if p) + self.pick(["\n", " - ", "\n\n"]) + sig
@@ -358,8 +624,7 @@ def _lower_markup(text: str) -> str:
 
 def record(idx: str, markup: str, author: dict[str, str | None], split: str) -> dict[str, object]:
     text, family, keep = parse(markup)
-    return {"id": idx, "set": split, "author": author, "text": text, "family": family,
-            "keep": keep}
+    return {"id": idx, "set": split, "author": author, "text": text, "family": family, "keep": keep}
 
 
 def heldout() -> list[dict[str, object]]:
