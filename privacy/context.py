@@ -111,7 +111,7 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
         m = AGE_AFTER_NAME.match(text, end)
         if m:
             g = next(i for i in (1, 2, 3, 4) if m.group(i))
-            yield T.AGE, m.start(g), m.end(g), 0.8
+            yield from _each_number(m.start(g), m.group(g))
         d = DOB_AFTER_NAME.match(text, end)
         if d:
             date = DATE.match(text, d.end())
@@ -119,4 +119,10 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
                 yield T.DATE_OF_BIRTH, date.start(), date.end(), 0.8
     for m in AGE_AFTER_RELATION.finditer(text):
         g = next(i for i in (1, 2, 3) if m.group(i))
-        yield T.AGE, m.start(g), m.end(g), 0.8
+        yield from _each_number(m.start(g), m.group(g))
+
+
+def _each_number(offset: int, group: str) -> Iterator[Candidate]:
+    """'7 and 9' gives two ages, so the redaction reads '[age] and [age]'."""
+    for n in re.finditer(r"\d+", group):
+        yield T.AGE, offset + n.start(), offset + n.end(), 0.8

@@ -86,6 +86,13 @@ NOT_NAMES = _words(
     liquid logic mosaic ehm lcs barnardos barnardo's january february march september
     october november december""",
 )
+# Function words that also occur as (mostly Chinese) names: never names on their own.
+FUNCTION_WORDS = _words(
+    """he she it we they you his her its our their this that these those there here who what
+    which when where why how him them me my mine your yours us an the and or but if so as at by
+    for in of on to up do did does done be been being am are is was were will would can could
+    may might must shall should has have had not no yes all any some""",
+)
 # Words that cannot be a name at the start of a sentence even when unknown to the lexicon.
 NAME_VERBS = _words(
     """is was has had have attends attended lives lived said says told disclosed reported

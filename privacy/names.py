@@ -113,6 +113,8 @@ class NameFinder:
         low, core = tok.low, tok.core
         if low in lx.NOT_NAMES and core != "A" or low in self.acronyms and core.isupper():
             return 0.0
+        if low in lx.FUNCTION_WORDS and len(core) > 1:
+            return 0.0
         cue = self._cue(text, toks, i)
         if len(core) == 1:
             return self._initial(text, toks, i, cue)
@@ -143,7 +145,12 @@ class NameFinder:
     def _initial(self, text: str, toks: list[Tok], i: int, cue: str) -> float:
         """Single letters used for children ("J and K", "J (7)", "child J")."""
         tok = toks[i]
-        if tok.core in ("I", "i") or _CONT.match(text, tok.end):
+        if (
+            tok.core in ("I", "i")
+            or _CONT.match(text, tok.end)
+            or text[tok.start - 1 : tok.start] in "&/-"
+            and tok.start
+        ):
             return 0.0
         if tok.core.islower():
             pair = _initial_pair(text, toks, i)
@@ -176,7 +183,11 @@ class NameFinder:
         """Carry a name over to its neighbours: surnames, and the other half of 'X and Y'."""
         for _ in range(2):
             for i, tok in enumerate(toks):
-                if tok.name or tok.low in lx.NOT_NAMES or tok.low in self.acronyms:
+                if (
+                    tok.name
+                    or tok.low in lx.NOT_NAMES | lx.FUNCTION_WORDS
+                    or tok.low in self.acronyms
+                ):
                     continue
                 if self._surname(text, toks, i) or self._coordinated(text, toks, i):
                     tok.name = 0.7
@@ -199,7 +210,8 @@ class NameFinder:
                 return True
             if j < i and core.isupper() and len(core) > 2:
                 return True  # SURNAME in capitals after a given name
-            if j < i and core.islower() and tok.low not in lx.GIVEN_WORD_NAMES:
+            surname = tok.low in self.strong or tok.low not in self.words
+            if j < i and core.islower() and surname:
                 return toks[j].core.islower()  # lower-case surname after a lower-case name
         return False
 

@@ -81,6 +81,7 @@ class Screener:
         marks += tuple(p.lower() for p in author.name.split() if len(p) > 2)
         found.extend(context.phones(text, self._staff_phones, marks))
         blocked = protected + [(c[1], c[2]) for c in found if c[0] is not FindingType.AGE]
+        blocked += [m.span() for m in patterns.EMAIL.finditer(text)]  # kept staff e-mails too
         names = [n for n in self._names.find(text, blocked) if not self._professional(text, n)]
         found.extend((FindingType.NAME, s, e, c) for s, e, c in names)
         found.extend(context.near_names(text, names))
