@@ -69,6 +69,11 @@ class Metrics:
         return self.clean_pass / max(1, self.clean_total)
 
 
+def covered(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Every letter and digit of the item lies inside some finding (the union counts)."""
+    return all(any(s <= i < e for s, e in spans) for i in range(start, end) if text[i].isalnum())
+
+
 def evaluate(screener: Screener, rows: list[dict[str, Any]]) -> Metrics:
     """Screen every message and score it against its labels."""
     m = Metrics()
@@ -81,7 +86,7 @@ def evaluate(screener: Screener, rows: list[dict[str, Any]]) -> Metrics:
         ok = True
         for item in row["family"]:
             m.total[item["type"]] += 1
-            if any(s <= item["start"] and item["end"] <= e for s, e in spans):
+            if covered(row["text"], item["start"], item["end"], spans):
                 m.found[item["type"]] += 1
             else:
                 ok = False

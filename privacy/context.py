@@ -26,22 +26,25 @@ FIRST_PERSON = re.compile(
     _I,
 )
 FAMILY_BEFORE = re.compile(
-    rf"\b(?:{_REL}|family|her|his|their|home|landline)\b['’s]*[^\n]{{0,25}}$", _I
+    rf"\b(?:{_REL}|family|her|his|their|home|landline)\b['’s]*[^\n.!?]{{0,25}}$", _I
 )
 NUMS = r"\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*"
+_UNIT = r"(?:yrs?|years?|y/?o|months?|mths?|weeks?|wks?)"
+_NOT_AGE = r"(?!\s*(?:am|pm|:|\.\d|/|%|th\b|st\b|nd\b|rd\b|weeks|days|hours|mins|times|x\b|-\d))"
+UNIT_AFTER = re.compile(rf"\s*{_UNIT}\b(?:\s*old\b)?", _I)
 AGE_AFTER_NAME = re.compile(
-    rf"(?:['’]s)?(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*(?:yrs?|years?|y/?o|months?|mths?)?\s*\)"
-    rf"|\s*,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\n|\.(?!\d)|;|"
+    rf"(?:['’]s)?(?:,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle))?"
+    rf"(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*{_UNIT}?\s*\)"
+    rf"|\s*,\s*({NUMS})\s*{_UNIT}?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\n|\.(?!\d)|;|"
     rf"\s+(?:is|has|was)\b)"
-    rf"|\s+(\d{{1,2}})(?:\s*(?:yrs?|years?|y/?o))?(?=\s+and\b|\s*,|\.(?!\d)|\s*$|\n|\))"
-    rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b"
-    rf"(?!\s*(?:am|pm|:|\.\d|/|%|th|st|nd|rd|weeks|days|hours|mins|times|x)))",
+    rf"|\s+(\d{{1,2}})(?:\s*(?:yrs?|years?|y/?o))?\b{_NOT_AGE}"
+    rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b{_NOT_AGE})",
     _I,
 )
 AGE_AFTER_RELATION = re.compile(
-    rf"\b(?:{_REL})s?\s*(?:\(\s*({NUMS})\s*(?:yrs?|years?|y/?o|months?)?\s*\)"
+    rf"\b(?:{_REL})s?\s*(?:\(\s*({NUMS})\s*{_UNIT}?\s*\)"
     rf"|,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*,"
-    rf"|\s+(?:is|was|aged)\s+(\d{{1,2}})\b(?!\s*(?:am|pm|:|\.\d|/|%|weeks|days|hours|mins|times|x)))",
+    rf"|\s+(?:is|was|aged)\s+(\d{{1,2}})\b{_NOT_AGE})",
     _I,
 )
 DOB_AFTER_NAME = re.compile(r"(?:['’]s)?\s*[(,]\s*(?:dob:?\s*)?", _I)
@@ -111,7 +114,7 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
         m = AGE_AFTER_NAME.match(text, end)
         if m:
             g = next(i for i in (1, 2, 3, 4) if m.group(i))
-            yield from _each_number(m.start(g), m.group(g))
+            yield from _each_number(text, m.start(g), m.group(g))
         d = DOB_AFTER_NAME.match(text, end)
         if d:
             date = DATE.match(text, d.end())
@@ -119,10 +122,12 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
                 yield T.DATE_OF_BIRTH, date.start(), date.end(), 0.8
     for m in AGE_AFTER_RELATION.finditer(text):
         g = next(i for i in (1, 2, 3) if m.group(i))
-        yield from _each_number(m.start(g), m.group(g))
+        yield from _each_number(text, m.start(g), m.group(g))
 
 
-def _each_number(offset: int, group: str) -> Iterator[Candidate]:
-    """'7 and 9' gives two ages, so the redaction reads '[age] and [age]'."""
+def _each_number(text: str, offset: int, group: str) -> Iterator[Candidate]:
+    """'7 and 9' gives two ages ('[age] and [age]'); a unit after a number goes with it."""
     for n in re.finditer(r"\d+", group):
-        yield T.AGE, offset + n.start(), offset + n.end(), 0.8
+        end = offset + n.end()
+        unit = UNIT_AFTER.match(text, end)
+        yield T.AGE, offset + n.start(), unit.end() if unit else end, 0.8

@@ -60,7 +60,7 @@ RELATIONS = _words(
     cousin brother sister bro sis sibling siblings son daughter baby babies child children
     kid kids toddler infant partner boyfriend girlfriend bf gf husband wife ex ex-partner
     carer carers twin twins half-brother half-sister niece nephew yp cyp pupil called named
-    aka stepson stepdaughter fiance fiancee teen teenager""",
+    aka stepson stepdaughter fiance fiancee teen teenager eldest youngest oldest""",
 )
 TITLES = _words("mr mrs ms miss mx")
 # Professionals named by role are kept ("Mr Patel the DSL", "HV Sarah").

@@ -18,6 +18,7 @@ AFTER_CUE = re.compile(
     r"|\s*\(\s*\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-|\.(?!\d)|$)"
     r"|\s+(?:is|was|aged?|turned|turns)\s+\d{1,2}\b(?!\s*(?:am|pm|:|\.\d|/|th|st|nd|rd))"
     r"|\s+\d{1,2}\s*(?:yrs?|yo|y/o|years|months)\b|\s*\((?:aged?|dob|d\.o\.b)"
+    r"|,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle|baby)\b"
     r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b|\s+\d{1,2}\s+and\b|\s*\(\s*(?:y|yr|year)\s?\d{1,2}\s*\))",
     re.IGNORECASE,
 )
@@ -91,7 +92,8 @@ class NameFinder:
         if i > 0:
             prev = toks[i - 1]
             gap = text[prev.end : tok.start]
-            if prev.low in lx.RELATIONS | lx.TITLES and re.fullmatch(r"[\s:,.'’s]*", gap):
+            cue_word = prev.low in lx.RELATIONS or prev.low in lx.TITLES or prev.low == "name"
+            if cue_word and re.fullmatch(r"[\s:,.('’s]*", gap):
                 return "before"
             if (
                 i > 1

@@ -62,7 +62,9 @@ AGE = re.compile(
     r"\b(?:aged?:? ?\d{1,2}(?: ?(?:months?|mths?|weeks?|yrs?|years?))?"
     r"|ages \d{1,2}(?:(?:, ?| and | ?& ?)\d{1,2})+"
     r"|\d{1,2}(?: ?- ?| )?(?:years?|yrs?|yr|months?|mths?|weeks?|wks?)(?: ?- ?| )?old"
-    r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr)(?![\w/]))",
+    r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr)(?![\w/])"
+    r"|(?:(?<=\bhe's )|(?<=\bshe's )|(?<=\bhe is )|(?<=\bshe is )|(?<=he’s ))\d{1,2}\b"
+    r"(?!\s*(?:am|pm|:|\.\d|/|%|weeks|days|hours|mins|times|x)))",
     _I,
 )
 _STREET = (
@@ -73,13 +75,16 @@ _STREET = (
 )
 _WORD = r"[A-Za-z][A-Za-z'’-]*"
 ADDRESS = re.compile(
+    rf"(?:\b[A-Z][a-z]+ (?:Hotel|House|Lodge|Court|Hostel|Refuge|Flats|Buildings),? )?"
     rf"(?:\b(?:flat|apartment|apt|unit|room) ?\d+[a-z]?,? )?\b\d{{1,4}}[a-z]?,? "
     rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:,? (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+\b)?",
     _I,
 )
 FLAT = re.compile(
-    rf"\b(?:flat|apartment|apt|plot|pitch|room|unit) ?\d+[a-z]?,? (?:[A-Z][a-z]+ ){{1,3}}"
-    rf"(?:{_STREET}|site|lodge|block|mansions|hotel|hostel|refuge|court)\b",
+    rf"\b(?:flat|apartment|apt|plot|pitch|room|unit) ?\d+[a-z]?,? (?:(?:[A-Z][a-z]+ ){{1,3}}"
+    rf"(?:{_STREET}|site|lodge|block|mansions|hotel|hostel|refuge|court)\b"
+    rf"|\d{{1,4}}[a-z]? [A-Z][a-z]+\b)"
+    rf"|\bthe (?!same\b|council\b|local\b|whole\b|housing\b|new\b|old\b)[A-Z][a-z]+ estate\b",
     _I,
 )
 NAMED_STREET = re.compile(

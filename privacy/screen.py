@@ -93,7 +93,7 @@ class Screener:
         spans = [m.span() for m in URL.finditer(text)]
         if self._protect:
             spans.extend(m.span() for m in self._protect.finditer(text))
-        own = {author.name, *author.name.split(), author.email or ""}
+        own = {author.name, *author.name.split(), author.email or "", *_nicknames(author.name)}
         mine = _phrase_regex({p for p in own if len(p) > 1})
         if mine:
             spans.extend(m.span() for m in mine.finditer(text))
@@ -124,6 +124,15 @@ class Screener:
         if self._role_after.match(text, end):
             return True
         return bool(self._role_before.search(text, max(0, start - 40), start))
+
+
+def _nicknames(name: str) -> set[str]:
+    """Short forms an author signs with: Beth for Bethany, Seun for Oluwaseun."""
+    first = name.split()[0] if name.split() else ""
+    if len(first) < 5:
+        return set()
+    short = {first[:n] for n in (3, 4)}
+    return short | {first[-4:]} if len(first) >= 8 else short
 
 
 def _within(start: int, end: int, spans: list[Span]) -> bool:

@@ -500,6 +500,28 @@ class Gen:
             f"Ms <<N:{initial1}>> has {self.pick(INDICATORS)}.",
             f"The <<N:{surname}>> family are known to police.",
             f"school report <<N:{kid}>> (Y{self.r.randint(1, 11)}) is withdrawn.",
+            f"{self.pick(['she', 'he', 'She', 'He'])}'s <<AGE:{self.age()}>> and scared to go "
+            f"home.",
+            f"{self.pick(['Mum', 'Dad', 'Nan'])} (<<N:{parent}>>) is struggling.",
+            f"Name: <<N:{kid} {surname}>>\nDOB: <<DOB:{self.date(2010, 2023)}>>\n"
+            f"Address: <<ADDR:{street}>>, <<PC:{self.postcode()}>>",
+            f"• child: <<N:{kid}>>, <<AGE:{self.age()}>>\n• mum: <<N:{parent}>>",
+            f"<<N:{kid}-{self.pick(['Mae', 'Jay', 'Lee', 'Rose', 'Ann'])}>> hasn't been seen since "
+            f"Friday.",
+            f"Dad is at <<ADDR:Flat {self.r.randint(1, 9)}, {self.r.randint(10, 99)} "
+            f"{self.pick(['Kirkgate', 'Eastgate', 'Broadway', 'Highfield'])}>>.",
+            f"EHM ref is <<CASE:EHM-{self.r.randint(1000000, 9999999)}>>, sorry!",
+            f"kids hang around on <<ADDR:the {self.pick(['Moorside', 'Longfield'])} estate>>.",
+            f"grandad <<N:{self.pick(parents)}>> rang, <<N:{kid}>> hasn't come home.",
+            f"<<N:{kid}>> the eldest (<<AGE:{self.age()}>>) is a young carer.",
+            f"her youngest <<N:{kid2}>> has bruising.",
+            f"<<N:{kid}>> <<AGE:{self.age()}>> rang police last night.",
+            f"Baby <<N:{kid2}>> (<<AGE:{self.r.randint(2, 12)} weeks>>) has a bruise.",
+            f"Mum and baby (<<AGE:{self.r.randint(2, 12)} weeks>>) are in a refuge.",
+            f"Placed at <<ADDR:{self.pick(['Station', 'Crown', 'Albion'])} Hotel, "
+            f"{self.r.randint(1, 99)} {self.pick(STREETS)}>>.",
+            f"Police log <<CASE:{self.r.randint(100, 9999)} {self.r.randint(1, 28)}/"
+            f"{self.r.randint(1, 12)}>>.",
         ]
         return self.r.sample(pool, self.r.randint(1, 4))
 
