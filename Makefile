@@ -33,8 +33,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
 
-pytest: $(STAMP)
+pytest: $(STAMP) node_modules/.installed
 	$(VENV)/bin/pytest -q -rs
+
+playground: $(STAMP) node_modules/.installed
+	$(VENV)/bin/pytest -q -rs -m playground
 
 migrate: $(STAMP)
 	$(PY) app.py migrate

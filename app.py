@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
+from bot.commands import Commands
 from bot.http import messages_handler
 from bot.messenger import Messenger
 from bot.requests import RequestFlow
@@ -125,6 +126,7 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
             conversations=runtime.conversations,
             clock=runtime.clock,
             requests=requests,
+            commands=Commands(requests, directory, runtime.profile, runtime.policy, runtime.clock),
             card_verbs=requests.card_verbs(),
         )
     )

@@ -84,7 +84,11 @@ def _dev(settings: Settings) -> int:
     playground = subprocess.Popen(  # noqa: S603 - fixed local tool, no shell
         [str(tool), "-e", endpoint, "-c", "msteams", "--dt"],
         cwd=ROOT,
-        env={**os.environ, "BROWSER": "none"},
+        env={
+            **os.environ,
+            "TEAMSAPPTESTER_BROWSER": "none",  # the playground's own switch; it ignores BROWSER
+            "M365_AGENTS_PLAYGROUND_LOGFILE": str(ROOT / "var" / "m365agentsplayground.log"),
+        },
     )
     print(f"Agents Playground: http://localhost:56150  (bot at {endpoint})", file=sys.stderr)
     try:

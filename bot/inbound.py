@@ -48,7 +48,7 @@ def describe(activity: Activity) -> Inbound:
     channel_id = _str(channel.get("id")) or _str(channel_data.get("teamsChannelId"))
     if kind == "channel":
         channel_id = channel_id or base_id
-        where = Where.THREAD_REPLY if root and root != activity.id else Where.CHANNEL_POST
+        where = Where.CHANNEL_POST if _is_thread_root(activity, root) else Where.THREAD_REPLY
     elif kind == "personal":
         where = Where.PERSONAL
     elif kind == "groupChat":
@@ -69,6 +69,20 @@ def describe(activity: Activity) -> Inbound:
         sender_aad_id=sender.aad_object_id if sender else None,
         service_url=activity.service_url or "",
     )
+
+
+def _is_thread_root(activity: Activity, root: str) -> bool:
+    """Whether a channel message starts its thread (Teams: the thread id is its own id)."""
+    if not root or root == activity.id:
+        return True
+    if (activity.id or "").isdigit():
+        return False
+    # The Agents Playground gives messages GUID ids and names a thread after the millisecond
+    # timestamp of its first post; Teams' own ids are numeric and never reach this line.
+    timestamp = activity.timestamp
+    if not root.isdigit() or timestamp is None:
+        return False
+    return abs(int(root) - int(timestamp.timestamp() * 1000)) < 2000
 
 
 def _dict(value: object) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
     ChannelAccount,
+    ConversationAccount,
     ConversationParameters,
     ConversationReference,
 )
@@ -80,6 +81,12 @@ class Messenger:
 
         await self._adapter.continue_conversation(reference, callback, self._app_id)
 
+    async def start_thread(self, channel_id: str, card: dict[str, Any]) -> str | None:
+        """Post a card as a new thread in a channel; its id is the thread's root message id."""
+        reference = await self._channel_reference(channel_id)
+        attachment = CardFactory.adaptive_card(card)
+        return await self._send(reference, MessageFactory.attachment(attachment))
+
     async def reply_in_thread(
         self, channel_id: str, thread_id: str, activity: Activity
     ) -> str | None:
@@ -97,12 +104,29 @@ class Messenger:
         return sent[0] if sent else None
 
     async def _thread_reference(self, channel_id: str, thread_id: str) -> ConversationReference:
-        stored = await self._conversations.reference(channel_key(channel_id))
-        if stored is None:
-            raise NoRoute("channel")
-        reference = ConversationReference().deserialize(stored)
+        reference = await self._channel_reference(channel_id)
         reference.conversation.id = f"{channel_id};messageid={thread_id}"
         return reference
+
+    async def _channel_reference(self, channel_id: str) -> ConversationReference:
+        """The channel's stored reference, or one built from the team installation."""
+        stored = await self._conversations.reference(channel_key(channel_id))
+        if stored is not None:
+            return ConversationReference().deserialize(stored)
+        installation = await self._conversations.any_installation()
+        if installation is None:
+            raise NoRoute("installation")
+        return ConversationReference(
+            channel_id="msteams",
+            service_url=installation.service_url,
+            bot=ChannelAccount(id=self._bot_id),
+            conversation=ConversationAccount(
+                id=channel_id,
+                is_group=True,
+                conversation_type="channel",
+                tenant_id=installation.tenant_id,
+            ),
+        )
 
     async def _user_reference(self, person: StaffPerson) -> ConversationReference:
         stored = await self._conversations.reference(user_key(person.id))

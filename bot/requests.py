@@ -11,15 +11,24 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from bot import invokes
 from bot.inbound import Inbound
 from bot.messenger import Messenger, NoRoute
+from bot.texts import out_of_hours_text
 from bot.views import ViewBuilder
-from cards.common import VERB_OPEN_FORM, VERB_REFRESH
-from cards.forms import checklist_form, outcome_form, reassign_form, review_form
+from cards.common import VERB_OPEN_FORM, VERB_REFRESH, VERB_SUBMIT_REQUEST
+from cards.forms import (
+    checklist_form,
+    outcome_form,
+    posted_notice,
+    reassign_form,
+    request_form,
+    review_form,
+)
+from domain.checklist import Checklist
 from domain.consultation import Consultation
 from domain.errors import InvalidRequest
 from domain.lifecycle import Action
 from domain.roles import Role
 from profiles.schema import Profile
-from services.consultations import ConsultationService
+from services.consultations import ConsultationService, RequestForm
 from services.directory import Directory, StaffPerson
 
 log = logging.getLogger(__name__)
@@ -50,6 +59,7 @@ class RequestFlow:
         verbs: dict[str, invokes.CardHandler] = {
             VERB_REFRESH: self._refresh,
             VERB_OPEN_FORM: self._open_form,
+            VERB_SUBMIT_REQUEST: self._submit_request,
         }
         for verb in self._service.verbs:
             verbs[verb] = self._performer(verb)
@@ -81,6 +91,8 @@ class RequestFlow:
         )
         if sent is not None and sent.id:
             await self._service.remember_card(consultation.id, sent.id)
+        if self._service.out_of_hours(consultation.posted_at):
+            await turn_context.send_activity(out_of_hours_text(self._profile))
         await self._ask_for_checklist(person, consultation)
 
     async def _ask_for_checklist(self, person: StaffPerson, consultation: Consultation) -> None:
@@ -97,6 +109,66 @@ class RequestFlow:
                 "checklist.not_sent",
                 extra={"consultation_id": consultation.id, "error_code": str(missing)},
             )
+
+    # --- the structured request ------------------------------------------------------------
+
+    def new_request_form(
+        self,
+        person: StaffPerson,
+        problem: str | None = None,
+    ) -> dict[str, Any]:
+        """The form a requester fills in to post a request without typing anything."""
+        services = [(s.key, s.name) for s in self._profile.services]
+        return request_form(
+            services,
+            self._profile.indicators,
+            self._profile.reduces_safety_indicator,
+            service=person.service,
+            problem=problem,
+        )
+
+    async def _submit_request(
+        self, turn_context: TurnContext, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        person = await self._person(turn_context)
+        if person is None or Role.REQUESTER not in person.roles:
+            return invokes.card_message(
+                "Only FC/FSP managers, seniors and DSLs registered with the service can post "
+                "step-up requests."
+            )
+        try:
+            form = RequestForm(
+                service=str(data.get("service") or ""),
+                urgent=data.get("urgent") in (True, "true"),
+                indicators=self._service.indicators_from_choices(data.get("indicators")),
+                checklist=Checklist(
+                    supervision_recorded=data.get("supervision") in (True, "true"),
+                    evidence_recorded=data.get("evidence") in (True, "true"),
+                    rationale_on_ehm=data.get("rationale") in (True, "true"),
+                ),
+            )
+            consultation = await self._service.open_from_form(
+                person, form, channel_id=self._profile.channel.id
+            )
+        except InvalidRequest as problem:
+            return invokes.card_replacement(self.new_request_form(person, problem.message))
+        card = await self._views.thread_card(consultation)
+        try:
+            thread_id = await self._messenger.start_thread(self._profile.channel.id, card)
+        except NoRoute as missing:
+            log.warning(
+                "request.not_posted",
+                extra={"consultation_id": consultation.id, "error_code": str(missing)},
+            )
+            return invokes.card_message(
+                f"{consultation.reference} is saved, but I could not post it in the channel. "
+                "Please post a short request there as well."
+            )
+        if thread_id:
+            await self._service.remember_thread(consultation.id, thread_id)
+        return invokes.card_replacement(
+            posted_notice(consultation.reference, self._profile.channel.name)
+        )
 
     # --- card buttons -----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from botbuilder.schema import ChannelAccount, ConversationReference
 from botbuilder.schema.teams import TeamInfo
 
 from bot import invokes
+from bot.commands import Commands
 from bot.inbound import Inbound, Where, describe
 from bot.messenger import channel_key, user_key
 from bot.requests import RequestFlow
@@ -31,6 +32,7 @@ class BotDeps:
     conversations: ConversationStore
     clock: Clock
     requests: RequestFlow | None = None
+    commands: Commands | None = None
     card_verbs: Mapping[str, invokes.CardHandler] = field(default_factory=dict)
 
 
@@ -82,8 +84,10 @@ class StepUpBot(TeamsActivityHandler):
             return
         if inbound.where is Where.PERSONAL:
             await self._remember_user(turn_context, inbound)
-            await turn_context.send_activity(MessageFactory.text(help_text(self._deps.profile)))
-            log.info("personal.help", extra={"activity_id": inbound.message_id})
+            if self._deps.commands is not None:
+                await self._deps.commands.handle(turn_context)
+            else:
+                await turn_context.send_activity(MessageFactory.text(help_text(self._deps.profile)))
         elif inbound.where in (Where.CHANNEL_POST, Where.THREAD_REPLY):
             if inbound.channel_id != self._deps.profile.channel.id:
                 log.info("message.ignored", extra={"error_code": "other_channel"})
@@ -97,6 +101,14 @@ class StepUpBot(TeamsActivityHandler):
                 await self._deps.requests.on_channel_post(turn_context, inbound)
         else:
             log.info("message.ignored", extra={"conversation_kind": inbound.where.value})
+
+    async def on_teams_message_edit(self, turn_context: TurnContext) -> None:
+        """An edited post keeps its request as it was; only the ids are logged."""
+        log.info("message.edited", extra={"activity_id": turn_context.activity.id})
+
+    async def on_teams_message_soft_delete(self, turn_context: TurnContext) -> None:
+        """A deleted post leaves its request open: the card in the thread still tracks it."""
+        log.info("message.deleted", extra={"activity_id": turn_context.activity.id})
 
     # --- invokes (card buttons and dialogs) ---------------------------------------------------
 

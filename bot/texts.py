@@ -24,6 +24,17 @@ def help_text(profile: Profile) -> str:
         "say **Urgent** if a child is at imminent risk of harm).\n"
         "- Never include the EHM number or family details there: I will ask you for them "
         "privately.\n"
-        "- Commands here: **help**.\n\n"
+        "- Commands here: **new request** (a form: no typing of family details), "
+        "**who is on duty**, **help**.\n\n"
         f"{profile.contacts.police}"
+    )
+
+
+def out_of_hours_text(profile: Profile) -> str:
+    """Answered at once to a request posted outside working hours."""
+    ooh = profile.contacts.out_of_hours
+    return (
+        f"{profile.contacts.out_of_hours_guidance} {ooh.name}: {ooh.phone}. "
+        "The MAP team will pick this request up when the office opens; its deadlines run "
+        "from then."
     )

@@ -12,6 +12,7 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 # Card verbs besides the lifecycle's own (domain.lifecycle.Action values).
 VERB_REFRESH = "refresh"
 VERB_OPEN_FORM = "open_form"
+VERB_SUBMIT_REQUEST = "submit_request"
 
 # Adaptive Card text is markdown and `<at>` tags mention people. Backslash escapes are not
 # reliably rendered by Teams, so the few characters that build links, mentions and emphasis are

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cards.common import VERB_REFRESH, card, execute, plain, text
+from cards.common import VERB_REFRESH, VERB_SUBMIT_REQUEST, card, execute, plain, text
 from domain.lifecycle import Action, Outcome
 
 
@@ -177,3 +177,64 @@ def checklist_form(
         ),
     ]
     return card(body, actions)
+
+
+def request_form(
+    services: Sequence[tuple[str, str]],
+    indicators: Sequence[str],
+    reduces_safety: str,
+    *,
+    service: str | None = None,
+    problem: str | None = None,
+) -> dict[str, Any]:
+    """The structured request: service, urgency, Level 4 indicators and the checklist."""
+    service_choice = _choice_set("service", "Your service", services)
+    service_choice["style"] = "compact"
+    if service:
+        service_choice["value"] = service
+    body = [
+        text("New step-up consultation request", weight="Bolder", size="Medium"),
+        text(
+            "Your name and e-mail come from Teams. Never type family details or the EHM "
+            "number here: I will ask for them privately.",
+            isSubtle=True,
+        ),
+        *_notice(problem),
+        service_choice,
+        _toggle("urgent", "Urgent: a child may be at imminent risk of harm"),
+        text(
+            "If a welfare check or police involvement is needed, call the police first.",
+            size="Small",
+            isSubtle=True,
+        ),
+        _choice_set(
+            "indicators",
+            "Level 4 indicators",
+            [(name, str(i)) for i, name in enumerate(indicators)],
+            multi=True,
+            error="Choose at least one Level 4 indicator",
+        ),
+        text(
+            f"'{plain(reduces_safety)}' needs at least one other indicator.",
+            size="Small",
+            isSubtle=True,
+        ),
+        _toggle("supervision", "Management case supervision is recorded"),
+        _toggle("evidence", "Evidence of the concerns and their impact is recorded"),
+        _toggle("rationale", "All of this, with the rationale, is recorded on EHM"),
+    ]
+    actions = [execute("Post request", VERB_SUBMIT_REQUEST, {}, style="positive")]
+    return card(body, actions)
+
+
+def posted_notice(reference: str, channel: str) -> dict[str, Any]:
+    """What replaces the form once the request is in the channel."""
+    return card(
+        [
+            text(f"Request {reference} posted in {plain(channel)}.", weight="Bolder"),
+            text(
+                "The MAP team manager on duty will acknowledge it and call you back within "
+                "24 hours. I will ask you privately for the EHM number and your contact number."
+            ),
+        ]
+    )

@@ -33,6 +33,16 @@ class ActionResult:
 
 
 @dataclass(frozen=True)
+class RequestForm:
+    """What the requester chose on the structured form (their identity comes from Teams)."""
+
+    service: str
+    urgent: bool
+    indicators: list[str]
+    checklist: Checklist
+
+
+@dataclass(frozen=True)
 class Opened:
     """A request opened from a post; `created` is False when Teams re-delivered the post."""
 
@@ -69,6 +79,10 @@ class ConsultationService:
     def verbs(self) -> frozenset[str]:
         """Every verb `perform` understands."""
         return frozenset(self._steps)
+
+    def out_of_hours(self, at: datetime) -> bool:
+        """Whether a moment falls outside the council's working time."""
+        return not self._policy.calendar.is_working_time(at)
 
     def available_actions(self, consultation: Consultation, person: StaffPerson) -> frozenset[str]:
         """The verbs this person may perform now, as `perform` understands them."""
@@ -107,6 +121,53 @@ class ConsultationService:
             )
         log.info("consultation.opened", extra={"consultation_id": consultation.id})
         return Opened(consultation, created=True)
+
+    async def open_from_form(
+        self, requester: StaffPerson, form: RequestForm, *, channel_id: str
+    ) -> Consultation:
+        """Open a request from the structured form; its thread is posted by the caller."""
+        validate_indicators(
+            form.indicators,
+            known=self._policy.indicators,
+            reduces_safety_indicator=self._policy.reduces_safety_indicator,
+        )
+        if not form.checklist.complete:
+            raise InvalidRequest(
+                "Please confirm all three checklist items: the process asks for them before "
+                "a consultation is requested.",
+                code="incomplete",
+            )
+        if form.service not in self._policy.services:
+            raise InvalidRequest("Choose your service from the list.", code="unknown_service")
+        now = self._clock.now()
+        async with self._uow() as uow:
+            due = self._policy.deadlines(now)
+            consultation = Consultation.submit(
+                reference=await uow.consultations.next_reference(now.year),
+                requester=requester.actor(),
+                service=self._policy.service_name(form.service),
+                urgency=Urgency.URGENT if form.urgent else Urgency.STANDARD,
+                indicators=form.indicators,
+                checklist=form.checklist,
+                at=now,
+                acknowledge_due=due.acknowledge_due,
+                callback_due=due.callback_due,
+            )
+            consultation.assign(await self._duty_manager(now), at=now)
+            await uow.consultations.add(
+                consultation, Placement(channel_id, None, None, source="form")
+            )
+        log.info("consultation.opened", extra={"consultation_id": consultation.id})
+        return consultation
+
+    def indicators_from_choices(self, value: object) -> list[str]:
+        """Indicator names from a card's choice values (their positions in the profile)."""
+        return self._indicators(value)
+
+    async def remember_thread(self, consultation_id: str, thread_id: str) -> None:
+        """The bot posted the request as a new thread: its message is both thread and card."""
+        async with self._uow() as uow:
+            await uow.consultations.set_thread(consultation_id, thread_id)
 
     async def remember_card(self, consultation_id: str, card_activity_id: str) -> None:
         """Store the id of the bot's card so later actions can update it in place."""

@@ -141,6 +141,14 @@ class ConsultationRepository:
             .values(card_activity_id=card_activity_id)
         )
 
+    async def set_thread(self, consultation_id: str, thread_id: str) -> None:
+        """The bot started the thread: its card message id is also the thread id."""
+        await self._conn.execute(
+            update(consultations)
+            .where(consultations.c.id == consultation_id)
+            .values(thread_id=thread_id, card_activity_id=thread_id)
+        )
+
     async def get(self, consultation_id: str, *, for_update: bool = False) -> Consultation | None:
         """Load one consultation with its full history."""
         query = select(consultations).where(consultations.c.id == consultation_id)

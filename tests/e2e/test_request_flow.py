@@ -227,3 +227,43 @@ async def test_a_forged_or_unknown_request_id_is_refused_and_changes_nothing(
     assert reply.status == 200
     assert reply.body["value"] == "This request no longer exists."
     assert flow_bot.connector.of("update") == []
+
+
+async def test_a_post_out_of_hours_gets_the_out_of_hours_guidance_and_next_day_deadlines(
+    database_url: str, connector: FakeConnector
+) -> None:
+    friday_evening = datetime(2026, 11, 27, 19, 30, tzinfo=UTC)
+    bot = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(friday_evening))
+    await bot.start()
+    try:
+        await bot.send(act.installation_added(connector.service_url))
+        post = act.channel_post(connector.service_url, act.PRIYA, "Urgent step up please")
+        await bot.send(post)
+        in_thread = [
+            c for c in connector.posted() if c.conversation_id == post["conversation"]["id"]
+        ]
+        assert len(in_thread) == 2
+        assert "Mon 30 Nov 17:00" in _texts(in_thread[0].cards[0])  # the clock starts Monday
+        assert "Northdown Emergency Duty Team: 01632 960999" in in_thread[1].text
+        assert "999" in in_thread[1].text
+    finally:
+        await bot.stop()
+
+
+@pytest.mark.parametrize(
+    ("kind", "event"), [("messageUpdate", "editMessage"), ("messageDelete", "softDeleteMessage")]
+)
+async def test_editing_or_deleting_the_post_leaves_the_request_as_it_was(
+    flow_bot: BotUnderTest, kind: str, event: str
+) -> None:
+    post = act.channel_post(flow_bot.connector.service_url, act.PRIYA, "Step up please")
+    await flow_bot.send(post)
+    consultation_id = _thread_card(flow_bot.connector, post).cards[0]["actions"][0]["data"][
+        "consultationId"
+    ]
+    changed = dict(post, type=kind)
+    changed["channelData"] = {**post["channelData"], "eventType": event}
+    assert (await flow_bot.send(changed)).status == 201
+    found = await flow_bot.runtime.consultations.get(consultation_id)  # type: ignore[union-attr]
+    assert found is not None and found[0].status is Status.ASSIGNED and found[0].version == 2
+    assert len(flow_bot.connector.posted()) == 2  # the card and the private checklist, no more

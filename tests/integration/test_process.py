@@ -101,7 +101,7 @@ async def test_a_killed_process_loses_nothing_it_stored_and_logs_no_text(
 
     log_text = log_path.read_text()
     lines = [json.loads(line) for line in log_text.splitlines() if line.startswith("{")]
-    assert any(line["event"] == "personal.help" for line in lines)
+    assert any(line["event"] == "personal.command" for line in lines)
     for fragment in ("Jamie", "01/02/2015", "Fake Street", "NX1 2AB"):
         assert fragment not in log_text
     assert "Step Up Bot for Northdown" not in log_text  # no outgoing text either
