@@ -49,6 +49,8 @@ GIVEN_WORD_NAMES = _words(
     meadow jack will mark bill pat sue bob tom kit max ray jan may june april august rob sam
     guy dean glen carol penny sandy cliff rusty bunny cherry candy""",
 )
+# Words after which a month name is a date, not a girl called June.
+MONTH_BEFORE = _words("since in from until till by of early late mid end last next this during")
 MONTHS = _words(
     """january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec""",
@@ -59,8 +61,8 @@ RELATIONS = _words(
     gran granny grandma grandmother grandad grandfather grandparent aunt auntie aunty uncle
     cousin brother sister bro sis sibling siblings son daughter baby babies child children
     kid kids toddler infant partner boyfriend girlfriend bf gf husband wife ex ex-partner
-    carer carers twin twins half-brother half-sister niece nephew yp cyp pupil called named
-    aka stepson stepdaughter fiance fiancee teen teenager eldest youngest oldest""",
+    carer carers twin twins half-brother half-sister niece nephew yp cyp pupil stepson
+    stepdaughter fiance fiancee teen teenager eldest youngest oldest""",
 )
 TITLES = _words("mr mrs ms miss mx")
 # Professionals named by role are kept ("Mr Patel the DSL", "HV Sarah").

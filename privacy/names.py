@@ -101,6 +101,9 @@ class NameFinder:
                 and (toks[i - 2].low in lx.RELATIONS)
             ):
                 return "before"  # "child is River", "baby called Storm"
+            named = prev.low in ("called", "named", "aka") and re.fullmatch(r"\s+", gap)
+            if named and (tok.core[0].isupper() or tok.low not in self.words):
+                return "before"  # "partner called Storm", but not "called police"
             if (
                 prev.low == "the"
                 and re.match(r"\s+family\b", text[tok.end :])
@@ -168,7 +171,12 @@ class NameFinder:
     def _wordish(self, text: str, toks: list[Tok], i: int) -> bool:
         """A word-name used as a word here: a month before a number, 'Summer holidays'."""
         tok = toks[i]
-        if tok.low in lx.MONTHS and (MONTHISH.match(text, tok.end) or _digit_before(text, tok)):
+        if tok.low in lx.MONTHS and (
+            MONTHISH.match(text, tok.end)
+            or _digit_before(text, tok)
+            or i > 0
+            and toks[i - 1].low in lx.MONTH_BEFORE
+        ):
             return True
         return bool(SEASON_AFTER.match(text, tok.end))
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from stdnum.gb import nhs
 
 HERE = Path(__file__).parent
+V = TypeVar("V")
 CODES = {
     "N": "name",
     "DOB": "date_of_birth",
@@ -344,7 +347,7 @@ class Gen:
     def __init__(self, seed: int) -> None:
         self.r = random.Random(seed)
 
-    def pick(self, seq: list[str] | tuple[str, ...]) -> str:
+    def pick(self, seq: Sequence[V]) -> V:
         return self.r.choice(seq)
 
     # ---- family items ---------------------------------------------------------------------
@@ -649,19 +652,19 @@ def record(idx: str, markup: str, author: dict[str, str | None], split: str) -> 
     return {"id": idx, "set": split, "author": author, "text": text, "family": family, "keep": keep}
 
 
-def heldout() -> list[dict[str, object]]:
-    """Parse heldout.txt: blocks split by lines of '---', first line 'author: Name <email>'."""
+def handwritten(name: str = "heldout", prefix: str = "h") -> list[dict[str, object]]:
+    """Parse NAME.txt: blocks split by lines of '---', first line 'author: Name <email>'."""
     out = []
-    blocks = (HERE / "heldout.txt").read_text(encoding="utf-8").split("\n---\n")
+    blocks = (HERE / f"{name}.txt").read_text(encoding="utf-8").split("\n---\n")
     for i, block in enumerate(b.strip("\n") for b in blocks):
         if not block or block.startswith("#"):
             continue
         head, _, body = block.partition("\n")
         m = re.fullmatch(r"author: (.+?) <(.*)>", head.strip())
         if not m:
-            raise ValueError(f"held-out block {i} has no author line")
+            raise ValueError(f"{name} block {i} has no author line")
         author = {"name": m.group(1), "email": m.group(2) or None}
-        out.append(record(f"h{i:03d}", body, author, "heldout"))
+        out.append(record(f"{prefix}{i:03d}", body, author, name))
     return out
 
 
@@ -671,7 +674,12 @@ def main() -> None:
     for i in range(480):
         markup, author = gen.message(clean=i % 4 == 0)
         rows.append(record(f"t{i:03d}", markup, author, "tuning"))
-    for name, data in (("tuning.jsonl", rows), ("heldout.jsonl", heldout())):
+    sets = (
+        ("tuning.jsonl", rows),
+        ("heldout.jsonl", handwritten()),
+        ("blind.jsonl", handwritten("blind", "b")),
+    )
+    for name, data in sets:
         with (HERE / name).open("w", encoding="utf-8") as fh:
             for row in data:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")

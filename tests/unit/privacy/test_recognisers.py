@@ -193,3 +193,24 @@ def test_clean_text_is_returned_identical(screener: Screener, priya: Author) -> 
     result = screener.screen(text, priya)
     assert result.redacted is text or result.redacted == text
     assert not result.found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I know the rota changed.",
+        "Neighbour called police.",
+        "Family open since June.",
+        "School DSL (Mr Hartley) made a referral.",
+    ],
+)
+def test_ordinary_words_and_named_professionals_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert redact(screener, text, priya) == text
+
+
+def test_named_cue_still_finds_a_word_name(screener: Screener, priya: Author) -> None:
+    assert redact(screener, "Mum's partner is called Storm.", priya) == (
+        "Mum's partner is called [name]."
+    )
