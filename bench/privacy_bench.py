@@ -132,6 +132,18 @@ def table(title: str, m: Metrics) -> str:
     return "\n".join(lines)
 
 
+def _worst_case(screener: Screener) -> float:
+    """Slowest screen of long repetitive inputs that make careless regexes backtrack."""
+    author = Author("Priya Shah", "priya.shah@northdown.gov.uk")
+    worst = 0.0
+    for unit in ("A-", "a.", "A'", "1 ", "Aa ", "07700 ", "Flat 1, ", "Mr A the ", "@"):
+        text = (unit * (10_000 // len(unit)))[:10_000]
+        t0 = time.perf_counter()
+        screener.screen(text, author)
+        worst = max(worst, (time.perf_counter() - t0) * 1000)
+    return worst
+
+
 def main(argv: list[str]) -> int:
     """Build the screener, screen both sets, print tables, build time and peak RSS."""
     staff, voc = load_profile()
@@ -150,6 +162,8 @@ def main(argv: list[str]) -> int:
         print(table(title, m) + "\n")
         if "--misses" in argv and (title.startswith("Tuning") or "--heldout-misses" in argv):
             print("\n".join(m.misses))
+    worst = _worst_case(screener)
+    print(f"pathological 10,000-character inputs: slowest {worst:.0f} ms")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"screener build: {build * 1000:.0f} ms; peak RSS of this process: {rss:.1f} MiB")
     return 0

@@ -100,7 +100,8 @@ _SCHOOL = (
     r"nursery|pre-?school|sixth form|pru|day nursery|c of e primary)"
 )
 SCHOOL = re.compile(
-    rf"\b(?:St\.? |Saint )?(?:[A-Z][A-Za-z'’-]*(?:'s)? (?:and |& )?){{1,4}}(?i:{_SCHOOL})\b"
+    rf"(?<![\w'’-])(?:St\.? |Saint )?(?:[A-Z][A-Za-z'’-]*(?:'s)? (?:and |& )?){{1,4}}"
+    rf"(?i:{_SCHOOL})\b"
     rf"(?i:(?: school| academy))?",
 )
 SCHOOL_LOWER = re.compile(

@@ -11,8 +11,8 @@ from privacy.names import NameFinder
 
 Span = tuple[int, int]
 URL = re.compile(
-    r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|nhs|ac|co|org|sch)"
-    r"\.uk\b|\b[\w-]+\.(?:com|org|net|uk)\b"
+    r"\bhttps?://\S+|\bwww\.\S+|(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?:gov|nhs|ac|co|org|sch)"
+    r"\.uk\b|(?<![\w.-])[\w-]+\.(?:com|org|net|uk)\b"
 )
 # A name finding lying inside these is never family data, whatever it looks like.
 _PRIORITY = {FindingType.NAME: 0, FindingType.AGE: 1, FindingType.CASE_REFERENCE: 1}

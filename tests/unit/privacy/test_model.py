@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from privacy.model import Author, Finding, FindingType, Screening
+from privacy.model import Author, Finding, FindingType, Screening, StaffMember, Vocabulary
 from privacy.screen import Screener
 
 SECRET = "Kayden Kowalski lives at 14 Elm Road"
@@ -39,3 +39,17 @@ def test_types_are_sorted_and_unique() -> None:
 def test_value_types_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Finding(FindingType.NAME, 0, 1, 1.0).start = 3  # type: ignore[misc]
+
+
+def test_module_screen_caches_one_screener_per_profile(
+    profile: tuple[list[StaffMember], Vocabulary],
+) -> None:
+    from privacy import screen as module
+
+    staff, vocabulary = profile
+    author = Author("Priya Shah", "priya.shah@northdown.gov.uk")
+    first = module.screen("Mum Zofia rang.", author, staff, vocabulary)
+    cached = dict(module._CACHE)
+    again = module.screen("Mum Zofia rang.", author, staff, vocabulary)
+    assert first == again and first.redacted == "Mum [name] rang."
+    assert dict(module._CACHE) == cached
