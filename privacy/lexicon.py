@@ -34,6 +34,7 @@ def english_words() -> frozenset[str]:
 
 
 def _words(text: str) -> frozenset[str]:
+    """A frozen set of the whitespace-separated words in text."""
     return frozenset(text.split())
 
 

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from privacy import lexicon as lx
+from privacy.tokens import (
+    Tok,
+    digit_before,
+    initial_after,
+    initial_pair,
+    inside,
+    merge,
+    sentence_start,
+    tokenize,
+)
 
-TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'’-]*")
 _REL = "|".join(sorted(lx.RELATIONS, key=len, reverse=True))
 # After a name: possessive with a relation, an age in brackets, "is 7", ", 7,".
 AFTER_CUE = re.compile(
@@ -33,37 +41,6 @@ MONTHISH = re.compile(r"\s*\d|\s+(?:19|20)\d\d")
 SEASON_AFTER = re.compile(r"\s+(?:holidays?|term|half|hols|break|camp|school|club)\b", re.I)
 
 
-@dataclass(slots=True)
-class Tok:
-    """One word of the message with what the lexicon says about it."""
-
-    start: int
-    end: int
-    core: str
-    low: str
-    possessive: bool
-    name: float = 0.0
-
-
-def tokenize(text: str) -> list[Tok]:
-    """Words with a trailing possessive split off ("Kayden's" -> "Kayden")."""
-    out: list[Tok] = []
-    for m in TOKEN.finditer(text):
-        word = m.group(0).rstrip("-'’")
-        possessive = word.lower().endswith(("'s", "’s"))
-        if possessive:
-            word = word[:-2]
-        if word:
-            out.append(Tok(m.start(), m.start() + len(word), word, word.lower(), possessive))
-    return out
-
-
-def sentence_start(text: str, pos: int) -> bool:
-    """True when the word at pos opens a sentence, line or bullet."""
-    before = text[:pos].rstrip(" \t")
-    return not before or before[-1] in ".!?:;\n•*-–—(\"'>|"
-
-
 class NameFinder:
     """Finds family names; staff/author/vocabulary spans are excluded by the caller."""
 
@@ -78,11 +55,11 @@ class NameFinder:
 
     def find(self, text: str, blocked: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
         """Name spans (start, end, confidence) outside the blocked spans."""
-        toks = [t for t in tokenize(text) if not _inside(t.start, t.end, blocked)]
+        toks = [t for t in tokenize(text) if not inside(t.start, t.end, blocked)]
         for i, tok in enumerate(toks):
             tok.name = self._score(text, toks, i)
         self._spread(text, toks)
-        return _merge(text, toks)
+        return merge(text, toks)
 
     def _cue(self, text: str, toks: list[Tok], i: int) -> str:
         """'before' for a relation or title just before token i, 'after' for an age etc."""
@@ -158,14 +135,14 @@ class NameFinder:
         ):
             return 0.0
         if tok.core.islower():
-            pair = _initial_pair(text, toks, i)
+            pair = initial_pair(text, toks, i)
             return 0.7 if tok.core not in "ax" and (cue or pair) else 0.0
         if i > 0 and toks[i - 1].low in NOT_INITIAL_BEFORE:
             return 0.0
         if tok.core == "A":
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             pair = nxt is not None and nxt.low == "and" and text[tok.end : tok.end + 1] == " "
-            return 0.8 if cue or pair and _initial_after(toks, i + 1) else 0.0
+            return 0.8 if cue or pair and initial_after(toks, i + 1) else 0.0
         return 0.8
 
     def _wordish(self, text: str, toks: list[Tok], i: int) -> bool:
@@ -173,7 +150,7 @@ class NameFinder:
         tok = toks[i]
         if tok.low in lx.MONTHS and (
             MONTHISH.match(text, tok.end)
-            or _digit_before(text, tok)
+            or digit_before(text, tok)
             or i > 0
             and toks[i - 1].low in lx.MONTH_BEFORE
         ):
@@ -203,6 +180,7 @@ class NameFinder:
                     tok.name = 0.7
 
     def _namey(self, tok: Tok) -> bool:
+        """Could this word be a name at all (a known name or not an English word)?"""
         return tok.low in self.weak or tok.low in self.strong or tok.low not in self.words
 
     def _surname(self, text: str, toks: list[Tok], i: int) -> bool:
@@ -243,47 +221,3 @@ class NameFinder:
                 if text[a.end : b.start].strip() in (",", "&") and capped:
                     return True
         return False
-
-
-def _initial_pair(text: str, toks: list[Tok], i: int) -> bool:
-    """Two lone letters joined by 'and' ("r and f")."""
-    for j, k in ((i + 1, i + 2), (i - 1, i - 2)):
-        if 0 <= k < len(toks) and toks[j].low in ("and", "&") and len(toks[k].core) == 1:
-            return toks[k].core not in "aiAI"
-    return False
-
-
-def _initial_after(toks: list[Tok], i: int) -> bool:
-    return i + 1 < len(toks) and len(toks[i + 1].core) == 1 and toks[i + 1].core.isupper()
-
-
-def _digit_before(text: str, tok: Tok) -> bool:
-    return bool(
-        re.search(r"\d(?:st|nd|rd|th)?\s*(?:of\s*)?$", text[max(0, tok.start - 8) : tok.start])
-    )
-
-
-def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(s < end and start < e for s, e in spans)
-
-
-def _merge(text: str, toks: list[Tok]) -> list[tuple[int, int, float]]:
-    """Join adjacent name tokens into one span ("Kayden Brown-Smith")."""
-    out: list[tuple[int, int, float]] = []
-    for tok in toks:
-        if not tok.name:
-            continue
-        if (
-            out
-            and re.fullmatch(r"[ -]", text[out[-1][1] : tok.start])
-            and not _prev_poss(text, out)
-        ):
-            s, _, c = out[-1]
-            out[-1] = (s, tok.end, max(c, tok.name))
-        else:
-            out.append((tok.start, tok.end, tok.name))
-    return out
-
-
-def _prev_poss(text: str, out: list[tuple[int, int, float]]) -> bool:
-    return text[out[-1][1] : out[-1][1] + 2] in ("'s", "’s")

@@ -117,6 +117,7 @@ GENERIC_SCHOOL_WORDS = frozenset(
 
 
 def _spans(pattern: re.Pattern[str], text: str, kind: T, conf: float) -> Iterator[Candidate]:
+    """Every match of pattern as a candidate of one kind."""
     for m in pattern.finditer(text):
         yield kind, m.start(), m.end(), conf
 

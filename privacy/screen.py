@@ -136,6 +136,7 @@ def _nicknames(name: str) -> set[str]:
 
 
 def _within(start: int, end: int, spans: list[Span]) -> bool:
+    """Whether start..end lies wholly inside one of the spans."""
     return any(s <= start and end <= e for s, e in spans)
 
 
