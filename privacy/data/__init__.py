@@ -1,0 +1,1 @@
+"""Shipped word lists for the screen, and the script that regenerates them."""
