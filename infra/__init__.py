@@ -1,1 +1,1 @@
-"""infra."""
+"""Deployment: the Teams app package, Azure templates and the container image."""

@@ -1,0 +1,1 @@
+"""The Teams app package: manifest, icons and the offline schema check."""
