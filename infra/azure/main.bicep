@@ -1,0 +1,284 @@
+// Step Up Bot on Azure: one resource group holding the bot registration (Teams channel), the
+// container on App Service for Linux, PostgreSQL Flexible Server on a private network, Key Vault
+// for every secret, a container registry, a managed identity, and Log Analytics with
+// Application Insights. Deploy: see docs/deploy.md.
+
+targetScope = 'resourceGroup'
+
+@description('Azure region for everything except the bot registration (global).')
+param location string = resourceGroup().location
+
+@description('Environment name, part of every resource name.')
+@allowed([
+  'test'
+  'prod'
+])
+param environmentName string
+
+@description('Short name stem (lower case letters and digits).')
+@minLength(3)
+@maxLength(10)
+param namePrefix string = 'stepup'
+
+@description('Tags added to every resource.')
+param tags object = {}
+
+@description('SingleTenant: an Entra app registration with a client secret. UserAssignedMSI: the app managed identity is the bot (no secret to rotate).')
+@allowed([
+  'SingleTenant'
+  'UserAssignedMSI'
+])
+param botAppType string = 'SingleTenant'
+
+@description('Client id of the bot Entra app registration (SingleTenant only; ignored for UserAssignedMSI).')
+param botAppId string = ''
+
+@description('Client secret of that app registration (SingleTenant only).')
+@secure()
+param botAppPassword string = ''
+
+@description('Bot display name in Azure.')
+param botDisplayName string = 'Step Up Bot'
+
+@description('Image in the registry, name:tag, e.g. stepup-bot:1.0.0.')
+param containerImage string
+
+@description('Path of the council profile inside the image.')
+param profilePath string = '/app/profiles/council.yaml'
+
+@description('Apply database migrations when the app starts (false: run `python app.py migrate` as a release step).')
+param migrateOnStart bool = true
+
+@description('App Service plan SKU (P0v3 or larger; Basic has no deployment slots or zone support).')
+param appServiceSku string = 'P0v3'
+
+@description('App instances (2 or more in production so a health-check failure can take one out).')
+@minValue(1)
+@maxValue(10)
+param appInstanceCount int = 1
+
+@description('Spread the app over availability zones (production; needs appInstanceCount >= 2 and a region with zones).')
+param appZoneRedundant bool = false
+
+@description('PostgreSQL administrator login.')
+param postgresAdminLogin string = 'stepupadmin'
+
+@description('PostgreSQL administrator password.')
+@secure()
+@minLength(16)
+param postgresAdminPassword string
+
+@description('PostgreSQL compute SKU, e.g. Standard_B1ms (Burstable) or Standard_D2ds_v5 (GeneralPurpose).')
+param postgresSkuName string = 'Standard_B1ms'
+
+@description('PostgreSQL tier matching the SKU.')
+@allowed([
+  'Burstable'
+  'GeneralPurpose'
+  'MemoryOptimized'
+])
+param postgresSkuTier string = 'Burstable'
+
+@description('PostgreSQL high availability (not available on Burstable).')
+@allowed([
+  'Disabled'
+  'ZoneRedundant'
+  'SameZone'
+])
+param postgresHighAvailability string = 'Disabled'
+
+@description('Days of point-in-time restore.')
+@minValue(7)
+@maxValue(35)
+param postgresBackupRetentionDays int = 35
+
+@description('Database storage (GB); it grows automatically.')
+param postgresStorageGB int = 32
+
+@description('Field-encryption key ring STEPUP_ENCRYPTION_KEYS ("id:base64key,...", current key first).')
+@secure()
+param encryptionKeys string
+
+@description('Keyed-hash key STEPUP_HMAC_KEY (base64, 32 bytes or more).')
+@secure()
+param hmacKey string
+
+@description('Address space of the virtual network (a range the council does not use elsewhere).')
+param addressPrefix string = '10.40.0.0/16'
+
+@description('Three /24 subnets inside addressPrefix: app, PostgreSQL, private endpoints.')
+param subnetPrefixes object = {
+  app: '10.40.1.0/24'
+  postgres: '10.40.2.0/24'
+  endpoints: '10.40.3.0/24'
+}
+
+@description('Days to keep logs in Log Analytics.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 90
+
+@description('E-mail told when /readyz fails; empty for no alert.')
+param alertEmail string = ''
+
+var baseName = '${namePrefix}-${environmentName}'
+var suffix = uniqueString(resourceGroup().id)
+var allTags = union(tags, {
+  application: 'step-up-bot'
+  environment: environmentName
+})
+var databaseName = 'stepup'
+var siteName = 'app-${baseName}-${suffix}'
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    baseName: baseName
+    retentionDays: logRetentionDays
+    tags: allTags
+  }
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    location: location
+    baseName: baseName
+    tags: allTags
+  }
+}
+
+module network 'modules/network.bicep' = {
+  name: 'network'
+  params: {
+    location: location
+    baseName: baseName
+    tags: allTags
+    addressPrefix: addressPrefix
+    appSubnetPrefix: subnetPrefixes.app
+    postgresSubnetPrefix: subnetPrefixes.postgres
+    endpointSubnetPrefix: subnetPrefixes.endpoints
+    postgresDnsZoneName: '${baseName}.private.postgres.database.azure.com'
+  }
+}
+
+module postgres 'modules/postgres.bicep' = {
+  name: 'postgres'
+  params: {
+    location: location
+    tags: allTags
+    name: 'psql-${baseName}-${suffix}'
+    administratorLogin: postgresAdminLogin
+    administratorPassword: postgresAdminPassword
+    skuName: postgresSkuName
+    skuTier: postgresSkuTier
+    highAvailability: postgresHighAvailability
+    backupRetentionDays: postgresBackupRetentionDays
+    storageSizeGB: postgresStorageGB
+    delegatedSubnetId: network.outputs.postgresSubnetId
+    privateDnsZoneId: network.outputs.postgresDnsZoneId
+    workspaceId: monitoring.outputs.workspaceId
+    databaseName: databaseName
+  }
+}
+
+module vault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    location: location
+    tags: allTags
+    name: take('kv-${namePrefix}-${environmentName}-${suffix}', 24)
+    endpointSubnetId: network.outputs.endpointSubnetId
+    vaultDnsZoneId: network.outputs.vaultDnsZoneId
+    appPrincipalId: identity.outputs.principalId
+    workspaceId: monitoring.outputs.workspaceId
+    secrets: {
+      'microsoft-app-password': botAppType == 'SingleTenant' ? botAppPassword : ''
+      // asyncpg verifies the server certificate against the image's CA bundle (PGSSLROOTCERT).
+      'database-url': 'postgresql://${postgresAdminLogin}:${uriComponent(postgresAdminPassword)}@${postgres.outputs.fqdn}:5432/${databaseName}?ssl=verify-full'
+      'encryption-keys': encryptionKeys
+      'hmac-key': hmacKey
+    }
+  }
+}
+
+module registry 'modules/registry.bicep' = {
+  name: 'registry'
+  params: {
+    location: location
+    tags: allTags
+    name: 'cr${namePrefix}${environmentName}${suffix}'
+    appPrincipalId: identity.outputs.principalId
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+var botId = botAppType == 'UserAssignedMSI' ? identity.outputs.clientId : botAppId
+
+module app 'modules/app.bicep' = {
+  name: 'app'
+  params: {
+    location: location
+    tags: allTags
+    baseName: baseName
+    siteName: siteName
+    skuName: appServiceSku
+    instanceCount: appInstanceCount
+    zoneRedundant: appZoneRedundant
+    registryServer: registry.outputs.loginServer
+    image: containerImage
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    appSubnetId: network.outputs.appSubnetId
+    workspaceId: monitoring.outputs.workspaceId
+    insightsId: monitoring.outputs.insightsId
+    insightsConnectionString: monitoring.outputs.insightsConnectionString
+    vaultName: vault.outputs.name
+    alertEmail: alertEmail
+    settings: {
+      STEPUP_MODE: 'production'
+      HOST: '0.0.0.0'
+      PORT: '3978'
+      MicrosoftAppType: botAppType
+      MicrosoftAppId: botId
+      MicrosoftAppTenantId: tenant().tenantId
+      STEPUP_PROFILE: profilePath
+      STEPUP_MIGRATE_ON_START: string(migrateOnStart)
+      LOG_LEVEL: 'INFO'
+    }
+    secretSettings: union(
+      botAppType == 'SingleTenant' ? { MicrosoftAppPassword: 'microsoft-app-password' } : {},
+      {
+        DATABASE_URL: 'database-url'
+        STEPUP_ENCRYPTION_KEYS: 'encryption-keys'
+        STEPUP_HMAC_KEY: 'hmac-key'
+      }
+    )
+  }
+}
+
+module bot 'modules/bot.bicep' = {
+  name: 'bot'
+  params: {
+    tags: allTags
+    name: 'bot-${baseName}-${suffix}'
+    displayName: botDisplayName
+    endpoint: 'https://${app.outputs.hostName}/api/messages'
+    appType: botAppType
+    appId: botId
+    identityId: identity.outputs.id
+  }
+}
+
+@description('Host name for STEPUP_PUBLIC_HOST when building the Teams app package.')
+output publicHost string = app.outputs.hostName
+
+@description('The bot id for MicrosoftAppId when building the Teams app package.')
+output botAppId string = botId
+
+output webAppName string = app.outputs.name
+output registryLoginServer string = registry.outputs.loginServer
+output keyVaultName string = vault.outputs.name
+output postgresHost string = postgres.outputs.fqdn
+output botName string = bot.outputs.name
