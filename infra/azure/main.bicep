@@ -60,6 +60,9 @@ param appInstanceCount int = 1
 @description('Spread the app over availability zones (production; needs appInstanceCount >= 2 and a region with zones).')
 param appZoneRedundant bool = false
 
+@description('PostgreSQL server name; empty for the generated one. Set it to a restored server\'s name to move the app onto it (docs/deploy.md, restore).')
+param postgresServerName string = ''
+
 @description('PostgreSQL administrator login.')
 param postgresAdminLogin string = 'stepupadmin'
 
@@ -168,7 +171,7 @@ module postgres 'modules/postgres.bicep' = {
   params: {
     location: location
     tags: allTags
-    name: 'psql-${baseName}-${suffix}'
+    name: empty(postgresServerName) ? 'psql-${baseName}-${suffix}' : postgresServerName
     administratorLogin: postgresAdminLogin
     administratorPassword: postgresAdminPassword
     skuName: postgresSkuName
