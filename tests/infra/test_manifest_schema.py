@@ -15,7 +15,7 @@ import pytest
 from infra.package import build_package
 from infra.teams.manifest import MANIFEST_VERSION
 from settings import ROOT
-from tests.infra.conftest import BOT_ID, package_settings
+from tests.infra.helpers import BOT_ID, package_settings
 
 VALIDATOR = ROOT / "infra" / "teams" / "validate_manifest.mjs"
 SCHEMAS = ROOT / "node_modules" / "@microsoft" / "app-manifest" / "build" / "json-schemas" / "teams"

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from infra.package import build_package, main
 from infra.package_settings import DEMO_BOT_APP_ID
 from infra.teams.manifest import MANIFEST_VERSION, SCHEMA_URL
-from tests.infra.conftest import BOT_ID, package_settings
+from tests.infra.helpers import BOT_ID, package_settings
 
 
 def _manifest(path: Path) -> dict[str, Any]:
