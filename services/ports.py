@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
@@ -64,3 +66,111 @@ class UnitOfWorkFactory(Protocol):
     """Makes a fresh unit of work per use case."""
 
     def __call__(self) -> UnitOfWork: ...
+
+
+# --- escalations: claimed in the database, sent through an outbox ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One message an escalation must deliver: ids and a kind, never text or family data."""
+
+    id: int
+    consultation_id: str
+    key: str
+    kind: str
+    recipient: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    """An undelivered outbox message as operators see it: why and when it is tried next."""
+
+    message: OutboxMessage
+    next_attempt_at: datetime
+    last_error: str | None
+
+
+class EscalationStore(Protocol):
+    """Finds consultations with escalations due and records each escalation once."""
+
+    async def candidates(
+        self, now: datetime, *, urgent_posted_before: datetime, limit: int
+    ) -> list[str]:
+        """Ids of open consultations that may have an escalation due (a superset)."""
+        ...
+
+    async def lock(self, consultation_id: str) -> bool:
+        """Lock the row for this transaction; False when another instance holds it."""
+        ...
+
+    async def record(
+        self, consultation_id: str, key: str, *, due_at: datetime, at: datetime
+    ) -> None:
+        """Store the escalation; a second record of the same key violates a unique key."""
+        ...
+
+
+class OutboxStore(Protocol):
+    """Messages to send, enqueued with the escalation and claimed under a lease to send."""
+
+    async def enqueue(
+        self, consultation_id: str, key: str, notices: Sequence[tuple[str, str]], *, at: datetime
+    ) -> None:
+        """Add one pending message per (kind, recipient)."""
+        ...
+
+    async def claim(
+        self, *, now: datetime, until: datetime, token: str, limit: int
+    ) -> list[OutboxMessage]:
+        """Lease pending messages that are due and not leased by anyone else."""
+        ...
+
+    async def mark_sent(self, message_id: int, *, at: datetime) -> None:
+        """The message was delivered."""
+        ...
+
+    async def mark_failed(
+        self, message_id: int, *, token: str, next_attempt_at: datetime, error: str
+    ) -> None:
+        """The attempt failed (`error` is an exception class name); try again later."""
+        ...
+
+    async def pending(self) -> list[PendingMessage]:
+        """Every message not yet delivered, oldest first."""
+        ...
+
+
+class EscalationUnitOfWork(Protocol):
+    """One transaction over consultations, escalations and the outbox."""
+
+    @property
+    def consultations(self) -> ConsultationStore: ...
+
+    @property
+    def escalations(self) -> EscalationStore: ...
+
+    @property
+    def outbox(self) -> OutboxStore: ...
+
+    async def __aenter__(self) -> EscalationUnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class EscalationUnitOfWorkFactory(Protocol):
+    """Makes a fresh escalation unit of work per transaction."""
+
+    def __call__(self) -> EscalationUnitOfWork: ...
+
+
+class Notifier(Protocol):
+    """Renders and sends one outbox message; any exception means the attempt failed."""
+
+    async def deliver(self, message: OutboxMessage) -> None: ...

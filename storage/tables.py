@@ -111,3 +111,45 @@ reference_counters = Table(
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("last", Integer, nullable=False),
 )
+
+# --- escalations (migration 0003) ---------------------------------------------------------------
+
+# One row per escalation ever recorded: the primary key makes "at most once" a database rule.
+escalations = Table(
+    "escalations",
+    metadata,
+    Column(
+        "consultation_id",
+        String(32),
+        ForeignKey("consultations.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("key", String(40), primary_key=True),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+# Messages an escalation must send, written in the same transaction that records it. Ids and a
+# kind only: the text is rendered when it is sent. Migration 0003 also indexes consultations.status.
+escalation_outbox = Table(
+    "escalation_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("consultation_id", String(32), ForeignKey("consultations.id"), nullable=False),
+    Column("escalation_key", String(40), nullable=False),
+    # A person's Entra object id, or "thread" / "card" (domain.escalation.THREAD, CARD).
+    Column("recipient", String(64), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(10), nullable=False),  # pending | sent
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False, index=True),
+    Column("claimed_until", UTCDateTime(), nullable=True),
+    Column("claim_token", String(32), nullable=True),
+    Column("last_error", String(80), nullable=True),  # an exception class name, never its text
+    Column("sent_at", UTCDateTime(), nullable=True),
+    UniqueConstraint(
+        "consultation_id", "escalation_key", "recipient", name="uq_escalation_outbox_recipient"
+    ),
+)

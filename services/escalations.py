@@ -1,0 +1,228 @@
+"""Escalate what is due: claim, record and enqueue in one transaction; then deliver the outbox.
+
+Recording happens before sending, in the database, so a restart, a retry or a second instance
+never sends an escalation twice and never skips one. Delivery is at least once per outbox row:
+a message is re-sent only if the process dies between the send and marking it sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from domain.errors import DomainError
+from domain.escalation import Due, EscalationTimescales, Notice, due_now, notices
+from domain.roles import Role
+from services.clock import Clock
+from services.directory import Directory
+from services.ports import (
+    ConcurrentUpdateError,
+    EscalationUnitOfWork,
+    EscalationUnitOfWorkFactory,
+    Notifier,
+    OutboxMessage,
+    PendingMessage,
+)
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(minutes=15)
+# The lease outlives any send (SEND_TIMEOUT), so only a dead sender's messages are re-claimed.
+LEASE = timedelta(minutes=2)
+SEND_TIMEOUT_SECONDS = 30.0
+CANDIDATE_LIMIT = 500
+CLAIM_BATCH = 50
+MAX_BATCHES_PER_TICK = 20
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next try after `attempts` failures: 30 s doubling, capped at 15 min."""
+    if attempts < 1:
+        return timedelta(0)
+    return min(BACKOFF_CAP, BACKOFF_BASE * (1 << min(attempts - 1, 16)))
+
+
+@dataclass(frozen=True)
+class TickReport:
+    """What one tick did."""
+
+    recorded: int
+    sent: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class _People:
+    map_managers: tuple[str, ...]
+    service_managers: tuple[str, ...]
+
+
+class EscalationService:
+    """Records due escalations once and delivers their messages through the outbox."""
+
+    def __init__(
+        self,
+        uow: EscalationUnitOfWorkFactory,
+        directory: Directory,
+        clock: Clock,
+        rules: EscalationTimescales,
+        notifier: Notifier,
+        *,
+        lease: timedelta = LEASE,
+        send_timeout: float = SEND_TIMEOUT_SECONDS,
+    ) -> None:
+        if lease.total_seconds() <= send_timeout:
+            raise ValueError("the lease must outlast a send, or a slow send is claimed twice")
+        self._uow = uow
+        self._directory = directory
+        self._clock = clock
+        self._rules = rules
+        self._notifier = notifier
+        self._lease = lease
+        self._send_timeout = send_timeout
+
+    async def tick(self) -> TickReport:
+        """Escalate whatever is due, then deliver whatever is waiting."""
+        recorded = await self.escalate_due()
+        sent, failed = await self.dispatch()
+        return TickReport(recorded, sent, failed)
+
+    async def escalate_due(self) -> int:
+        """Record every escalation due now, with its messages; returns how many were recorded."""
+        now = self._clock.now()
+        # Working minutes never pass faster than clock minutes: a safe, cheap pre-filter.
+        urgent_cutoff = now - timedelta(minutes=self._rules.urgent_ack_working_minutes)
+        async with self._uow() as uow:
+            ids = await uow.escalations.candidates(
+                now, urgent_posted_before=urgent_cutoff, limit=CANDIDATE_LIMIT
+            )
+        if not ids:
+            return 0
+        people = await self._people()
+        total = 0
+        for consultation_id in ids:
+            try:
+                total += await self._escalate_one(consultation_id, now, people)
+            except ConcurrentUpdateError:
+                # Someone changed it under us (SQLite has no row lock): the next tick looks again.
+                log.info("escalation.busy", extra={"consultation_id": consultation_id})
+        return total
+
+    async def dispatch(self) -> tuple[int, int]:
+        """Deliver due outbox messages under a lease; returns (sent, failed)."""
+        sent = failed = 0
+        for _ in range(MAX_BATCHES_PER_TICK):
+            now = self._clock.now()
+            token = uuid.uuid4().hex
+            async with self._uow() as uow:
+                batch = await uow.outbox.claim(
+                    now=now, until=now + self._lease, token=token, limit=CLAIM_BATCH
+                )
+            for message in batch:
+                if await self._deliver(message, token):
+                    sent += 1
+                else:
+                    failed += 1
+            if len(batch) < CLAIM_BATCH:
+                break
+        return sent, failed
+
+    async def pending(self) -> list[PendingMessage]:
+        """Messages not yet delivered, with their last error class and next attempt."""
+        async with self._uow() as uow:
+            return await uow.outbox.pending()
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    async def _escalate_one(self, consultation_id: str, now: datetime, people: _People) -> int:
+        recorded: list[Due] = []
+        async with self._uow() as uow:
+            if not await uow.escalations.lock(consultation_id):
+                return 0  # another instance holds it and is recording it right now
+            consultation = await uow.consultations.get(consultation_id)
+            if consultation is None:
+                return 0
+            read_version = consultation.version
+            for due in due_now(consultation, self._rules, now):
+                try:
+                    consultation.record_escalation(due.key, at=now, data={"due_at": _iso(due.at)})
+                except DomainError as refused:
+                    log.info(
+                        "escalation.skipped",
+                        extra={
+                            "consultation_id": consultation_id,
+                            "key": due.key.value,
+                            "error_code": refused.code,
+                        },
+                    )
+                    continue
+                recorded.append(due)
+            if not recorded:
+                return 0
+            await uow.consultations.save(consultation, read_version=read_version)
+            for due in recorded:
+                plan = notices(
+                    consultation,
+                    due.key,
+                    map_managers=people.map_managers,
+                    service_managers=people.service_managers,
+                )
+                await self._enqueue(uow, consultation_id, due, plan_rows(plan), now)
+        for due in recorded:
+            log.info(
+                "escalation.recorded",
+                extra={"consultation_id": consultation_id, "key": due.key.value},
+            )
+        return len(recorded)
+
+    async def _enqueue(
+        self,
+        uow: EscalationUnitOfWork,
+        consultation_id: str,
+        due: Due,
+        rows: list[tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        await uow.escalations.record(consultation_id, due.key.value, due_at=due.at, at=now)
+        await uow.outbox.enqueue(consultation_id, due.key.value, rows, at=now)
+
+    async def _deliver(self, message: OutboxMessage, token: str) -> bool:
+        ids = {"consultation_id": message.consultation_id, "key": message.key}
+        try:
+            async with asyncio.timeout(self._send_timeout):
+                await self._notifier.deliver(message)
+        except Exception as exc:  # noqa: BLE001 - any failure is a failed attempt, retried
+            attempt = message.attempts + 1
+            error = type(exc).__name__
+            async with self._uow() as uow:
+                await uow.outbox.mark_failed(
+                    message.id,
+                    token=token,
+                    next_attempt_at=self._clock.now() + backoff(attempt),
+                    error=error,
+                )
+            log.warning("outbox.failed", extra={**ids, "attempt": attempt, "error_type": error})
+            return False
+        async with self._uow() as uow:
+            await uow.outbox.mark_sent(message.id, at=self._clock.now())
+        log.info("outbox.sent", extra={**ids, "attempt": message.attempts + 1})
+        return True
+
+    async def _people(self) -> _People:
+        # Looked up once per tick, outside any transaction: the directory may be a network call.
+        map_managers = await self._directory.with_role(Role.MAP_TEAM_MANAGER)
+        service_managers = await self._directory.with_role(Role.SERVICE_MANAGER)
+        return _People(tuple(p.id for p in map_managers), tuple(p.id for p in service_managers))
+
+
+def plan_rows(plan: tuple[Notice, ...]) -> list[tuple[str, str]]:
+    """(kind, recipient) pairs for the outbox."""
+    return [(n.kind.value, n.recipient) for n in plan]
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,122 @@
+"""The escalation outbox: pending messages, claimed under a lease, marked sent or retried."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.ports import OutboxMessage, PendingMessage
+from storage.tables import escalation_outbox
+
+PENDING = "pending"
+SENT = "sent"
+
+_O = escalation_outbox.c
+
+
+def _message(row: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        consultation_id=row.consultation_id,
+        key=row.escalation_key,
+        kind=row.kind,
+        recipient=row.recipient,
+        attempts=row.attempts,
+    )
+
+
+class SqlOutbox:
+    """Outbox rows, read and written inside the caller's transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def enqueue(
+        self, consultation_id: str, key: str, notices: Sequence[tuple[str, str]], *, at: datetime
+    ) -> None:
+        """One pending row per (kind, recipient); the unique key refuses a second copy."""
+        if not notices:
+            return
+        rows = [
+            {
+                "consultation_id": consultation_id,
+                "escalation_key": key,
+                "recipient": recipient,
+                "kind": kind,
+                "status": PENDING,
+                "attempts": 0,
+                "created_at": at,
+                "next_attempt_at": at,
+            }
+            for kind, recipient in notices
+        ]
+        await self._conn.execute(insert(escalation_outbox), rows)
+
+    async def claim(
+        self, *, now: datetime, until: datetime, token: str, limit: int
+    ) -> list[OutboxMessage]:
+        """Lease pending rows that are due and free; PostgreSQL skips rows others are claiming."""
+        query = (
+            select(escalation_outbox)
+            .where(
+                and_(
+                    _O.status == PENDING,
+                    _O.next_attempt_at <= now,
+                    or_(_O.claimed_until.is_(None), _O.claimed_until <= now),
+                )
+            )
+            .order_by(_O.next_attempt_at, _O.id)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = (await self._conn.execute(query)).all()
+        if not rows:
+            return []
+        await self._conn.execute(
+            update(escalation_outbox)
+            .where(_O.id.in_([r.id for r in rows]))
+            .values(claimed_until=until, claim_token=token)
+        )
+        return [_message(r) for r in rows]
+
+    async def mark_sent(self, message_id: int, *, at: datetime) -> None:
+        """Delivered: whoever sent it, it is sent (a late duplicate claim must not undo that)."""
+        await self._conn.execute(
+            update(escalation_outbox)
+            .where(_O.id == message_id, _O.status == PENDING)
+            .values(
+                status=SENT,
+                sent_at=at,
+                attempts=_O.attempts + 1,
+                claimed_until=None,
+                claim_token=None,
+            )
+        )
+
+    async def mark_failed(
+        self, message_id: int, *, token: str, next_attempt_at: datetime, error: str
+    ) -> None:
+        """Count the failure and release the lease, if this claim still holds it."""
+        await self._conn.execute(
+            update(escalation_outbox)
+            .where(_O.id == message_id, _O.status == PENDING, _O.claim_token == token)
+            .values(
+                attempts=_O.attempts + 1,
+                next_attempt_at=next_attempt_at,
+                last_error=error[:80],
+                claimed_until=None,
+                claim_token=None,
+            )
+        )
+
+    async def pending(self) -> list[PendingMessage]:
+        """Every message not yet delivered, oldest first."""
+        rows = await self._conn.execute(
+            select(escalation_outbox).where(_O.status == PENDING).order_by(_O.id)
+        )
+        return [PendingMessage(_message(r), r.next_attempt_at, r.last_error) for r in rows]
