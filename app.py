@@ -14,11 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
 from bot.commands import Commands
+from bot.dev_routes import add_dev_routes
 from bot.http import messages_handler
 from bot.messenger import Messenger
+from bot.notifier import EscalationNotifier
 from bot.requests import RequestFlow
 from bot.teams_bot import BotDeps, StepUpBot
 from bot.views import ViewBuilder
+from domain.escalation import EscalationTimescales
 from graph.local_directory import ProfileDirectory
 from profiles.domain_map import policy_from_profile
 from profiles.loader import load_profile
@@ -26,11 +29,13 @@ from profiles.schema import Profile
 from scheduler.runner import Ticker
 from services.clock import Clock, MovableClock, SystemClock
 from services.consultations import ConsultationService
+from services.escalations import EscalationService
 from services.policy import Policy
 from settings import Settings
 from storage import migrate
 from storage.conversations import ConversationStore
 from storage.db import create_engine
+from storage.escalation_queries import SqlEscalationUnitOfWork
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("stepup")
@@ -81,6 +86,8 @@ def create_app(
     app.router.add_post("/api/messages", api_messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    if settings.dev_tools_enabled:
+        add_dev_routes(app, runtime)
     return app
 
 
@@ -141,15 +148,38 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     runtime.ticker = Ticker(
         timezone=runtime.profile.working_hours.timezone,
         tick_seconds=runtime.settings.tick_seconds,
-        tick=_noop_tick,
+        tick=_escalation_tick(runtime),
     )
     runtime.ticker.start()
     yield
-    runtime.ticker.shutdown()
+    await runtime.ticker.stop()
 
 
-async def _noop_tick() -> None:
-    """Until escalations land, a tick only proves the scheduler is alive."""
+def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
+    """Each tick records the escalations now due and delivers the outbox (the DB holds both)."""
+    assert runtime.engine is not None and runtime.directory is not None
+    assert runtime.policy is not None and runtime.consultations is not None
+    assert runtime.messenger is not None and runtime.views is not None
+    engine, minutes = runtime.engine, runtime.profile.timescales.urgent_ack_working_minutes
+    escalations = EscalationService(
+        lambda: SqlEscalationUnitOfWork(engine),
+        runtime.directory,
+        runtime.clock,
+        EscalationTimescales(runtime.policy.calendar, minutes),
+        EscalationNotifier(
+            runtime.messenger,
+            runtime.directory,
+            runtime.consultations,
+            runtime.views,
+            timezone=runtime.profile.working_hours.timezone,
+            urgent_minutes=minutes,
+        ),
+    )
+
+    async def tick() -> None:
+        await escalations.tick()
+
+    return tick
 
 
 async def api_messages(request: web.Request) -> web.StreamResponse:

@@ -6,6 +6,7 @@ and a second instance adds no duplicates (claims happen in the database, not her
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 log = logging.getLogger(__name__)
 
 TICK_JOB_ID = "stepup-tick"
+STOP_WAIT_SECONDS = 30.0
 
 
 class Ticker:
@@ -26,6 +28,8 @@ class Ticker:
         self._tick = tick
         self._tick_seconds = tick_seconds
         self._last_tick: float | None = None
+        # One tick at a time in this process: the dev clock's run_now must not overlap a tick.
+        self._running = asyncio.Lock()
         self._scheduler = AsyncIOScheduler(
             timezone=timezone,
             # A late tick should still run (APScheduler drops jobs >1 s late by default), once.
@@ -49,12 +53,13 @@ class Ticker:
         await self._run()
 
     async def _run(self) -> None:
-        try:
-            await self._tick()
-        except Exception:
-            log.exception("tick.failed")
-        finally:
-            self._last_tick = time.monotonic()
+        async with self._running:
+            try:
+                await self._tick()
+            except Exception:
+                log.exception("tick.failed")
+            finally:
+                self._last_tick = time.monotonic()
 
     def healthy(self) -> bool:
         """Running, and the last tick finished within three intervals."""
@@ -66,3 +71,12 @@ class Ticker:
         """Stop the scheduler without waiting for a running tick."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def stop(self) -> None:
+        """Stop the scheduler and wait (bounded) for a running tick, before its engine closes."""
+        self.shutdown()
+        try:
+            async with asyncio.timeout(STOP_WAIT_SECONDS), self._running:
+                pass
+        except TimeoutError:
+            log.warning("tick.still_running")

@@ -1,0 +1,185 @@
+"""Escalations end to end: a post, the dev clock, and what the fake connector is asked to send."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from services.clock import MovableClock
+from storage.tables import escalation_outbox
+from tests.support import activities as act
+from tests.support.fake_connector import ConnectorCall, FakeConnector
+from tests.support.harness import BotUnderTest, local_settings
+
+# Tuesday 24 November 2026, 16:30 in London (GMT): half an hour before the end of the day.
+TUESDAY_1630 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
+    running = BotUnderTest(
+        local_settings(database_url), connector, clock=MovableClock(TUESDAY_1630)
+    )
+    await running.start()
+    await running.send(act.installation_added(connector.service_url))
+    yield running
+    await running.stop()
+
+
+async def urgent_post(bot: BotUnderTest) -> dict[str, Any]:
+    post = act.channel_post(bot.connector.service_url, act.PRIYA, "Urgent step up please")
+    assert (await bot.send(post)).status == 201
+    return post
+
+
+async def move(bot: BotUnderTest, **body: Any) -> dict[str, Any]:
+    reply = await bot.raw(
+        "POST", "/api/dev/clock", json.dumps(body), {"Content-Type": "application/json"}
+    )
+    assert reply.status == 200, reply.body
+    return dict(reply.body)
+
+
+def in_thread(
+    connector: FakeConnector, post: dict[str, Any], since: int = 0
+) -> list[ConnectorCall]:
+    thread = post["conversation"]["id"]
+    return [c for c in connector.calls[since:] if c.op == "reply" and c.conversation_id == thread]
+
+
+def private(connector: FakeConnector, user: act.User, since: int = 0) -> list[str]:
+    """Texts sent to `user`'s 1:1 chat after call number `since`."""
+    chats = {
+        c.returned_id
+        for c in connector.of("create_conversation")
+        if c.member_ids == [user.teams_id]
+    }
+    return [
+        c.text
+        for c in connector.calls[since:]
+        if c.op in ("send", "reply") and c.conversation_id in chats
+    ]
+
+
+def mentioned(call: ConnectorCall) -> set[str]:
+    entities = (call.body or {}).get("entities") or []
+    return {e["mentioned"]["id"] for e in entities if e["type"] == "mention"}
+
+
+async def test_an_unacknowledged_urgent_request_escalates_once_each_step(
+    bot: BotUnderTest,
+) -> None:
+    connector = bot.connector
+    post = await urgent_post(bot)
+    start = len(connector.calls)
+    assert (await move(bot, advance_minutes=29))["now"].startswith("2026-11-24T16:59")
+    assert len(connector.calls) == start  # nothing before the end of the working day
+
+    await move(bot, now="2026-11-24T17:01:00+00:00")
+    [mention] = in_thread(connector, post, start)
+    assert mentioned(mention) == {act.TOM.teams_id, act.EWA.teams_id}
+    assert "<at>Tom Okafor</at>" in mention.text and "<at>Ewa Nowak</at>" in mention.text
+    assert "SU-2026-0001" in mention.text and "Tue 24 Nov 17:00" in mention.text
+    for manager in (act.TOM, act.EWA):
+        [text] = private(connector, manager, start)
+        assert "SU-2026-0001 (urgent) was not acknowledged" in text
+        assert "https://teams.microsoft.com/l/message/19:demo-stepup@thread.tacv2/" in text
+    [card] = [c for c in connector.calls[start:] if c.op == "update"]
+    assert "escalated by the bot" in json.dumps(card.cards[0])
+
+    # Moving on, and restarting in between, sends nothing twice.
+    settled = len(connector.calls)
+    await move(bot, advance_minutes=1)
+    await bot.restart()
+    await move(bot, advance_minutes=1)
+    assert len(connector.calls) == settled
+
+    # The next working day: the urgent reminders, then the call-back deadline at 16:30.
+    await move(bot, now="2026-11-25T16:31:00+00:00")
+    for manager in (act.GRACE, act.DANIEL):
+        [text] = private(connector, manager, settled)
+        assert "SU-2026-0001 (urgent) has had no call-back" in text
+        assert "with Tom Okafor" in text and "/l/message/" in text
+    to_tom = private(connector, act.TOM, settled)
+    assert len(to_tom) == 2
+    assert any("not been acknowledged within 60 working minutes" in t for t in to_tom)
+    assert any("no call-back recorded" in t for t in to_tom)
+    [to_ewa] = private(connector, act.EWA, settled)
+    assert "still not acknowledged after 120 working minutes" in to_ewa
+    assert in_thread(connector, post, settled) == []
+
+    done = len(connector.calls)
+    await move(bot, advance_minutes=60)
+    assert len(connector.calls) == done
+
+
+async def test_an_acknowledged_request_is_not_escalated_at_the_end_of_the_day(
+    bot: BotUnderTest,
+) -> None:
+    connector = bot.connector
+    post = await urgent_post(bot)
+    [card] = in_thread(connector, post)
+    consultation_id = card.cards[0]["actions"][0]["data"]["consultationId"]
+    press = act.card_action(
+        connector.service_url,
+        act.TOM,
+        "acknowledge",
+        {"consultationId": consultation_id},
+        root_id=post["id"],
+        card_activity_id=card.returned_id or "",
+    )
+    assert (await bot.send(press)).status == 200
+    start = len(connector.calls)
+    await move(bot, now="2026-11-24T17:01:00+00:00")
+    assert in_thread(connector, post, start) == []
+    assert private(connector, act.TOM, start) == private(connector, act.EWA, start) == []
+    assert connector.calls[start:] == []
+
+
+async def test_a_502_from_the_connector_is_retried_later_and_sent_once(
+    bot: BotUnderTest,
+) -> None:
+    connector = bot.connector
+    post = await urgent_post(bot)
+    start = len(connector.calls)
+    connector.fail_next(502)  # the first send of the tick: the @mention in the thread
+    await move(bot, now="2026-11-24T17:01:00+00:00")
+    assert in_thread(connector, post, start) == []
+    waiting = await pending(bot)
+    assert [(r.kind, r.attempts) for r in waiting] == [("thread_mention", 1)]
+    # NotDelivered while the Messenger lets the adapter's turn-error handler swallow the error.
+    assert waiting[0].last_error in ("NotDelivered", "ErrorResponseException")
+    await move(bot, advance_minutes=1)  # past the 30 s backoff
+    await move(bot, advance_minutes=5)
+    assert len(in_thread(connector, post, start)) == 1
+    assert await pending(bot) == []
+
+
+async def pending(bot: BotUnderTest) -> list[Any]:
+    engine = bot.runtime.engine
+    assert engine is not None
+    async with engine.connect() as conn:
+        query = select(escalation_outbox).where(escalation_outbox.c.status == "pending")
+        return list((await conn.execute(query)).all())
+
+
+async def test_the_dev_clock_refuses_bad_input_with_a_reason(bot: BotUnderTest) -> None:
+    for body in (
+        "not json",
+        "{}",
+        '{"advance_minutes": "ten"}',
+        '{"advance_minutes": -5}',
+        '{"now": "2026-11-24T18:00:00"}',
+        '{"now": "yesterday"}',
+        '{"now": "2026-11-24T10:00:00+00:00"}',
+        '{"now": "2026-11-24T18:00:00+00:00", "advance_minutes": 1}',
+    ):
+        reply = await bot.raw("POST", "/api/dev/clock", body, {"Content-Type": "application/json"})
+        assert reply.status == 400, body
+        assert reply.body["error"], body
+    assert bot.runtime.clock.now() == TUESDAY_1630
