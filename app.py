@@ -21,6 +21,7 @@ from bot.notifier import EscalationNotifier
 from bot.requests import RequestFlow
 from bot.teams_bot import BotDeps, StepUpBot
 from bot.views import ViewBuilder
+from dialogs.details_flow import DetailsDialog
 from domain.escalation import EscalationTimescales
 from graph.local_directory import ProfileDirectory
 from profiles.domain_map import policy_from_profile
@@ -29,6 +30,7 @@ from profiles.schema import Profile
 from scheduler.runner import Ticker
 from services.clock import Clock, MovableClock, SystemClock
 from services.consultations import ConsultationService
+from services.details import DetailsService
 from services.escalations import EscalationService
 from services.policy import Policy
 from settings import Settings
@@ -36,6 +38,7 @@ from storage import migrate
 from storage.conversations import ConversationStore
 from storage.db import create_engine
 from storage.escalation_queries import SqlEscalationUnitOfWork
+from storage.keys import build_cipher
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("stepup")
@@ -57,6 +60,7 @@ class Runtime:
     conversations: ConversationStore | None = None
     ticker: Ticker | None = None
     consultations: ConsultationService | None = None
+    details: DetailsService | None = None
     directory: ProfileDirectory | None = None
     policy: Policy | None = None
     messenger: Messenger | None = None
@@ -111,12 +115,16 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     assert runtime.engine is not None
     directory = runtime.directory = ProfileDirectory(runtime.profile)
     runtime.policy = policy_from_profile(runtime.profile)
+    cipher = build_cipher(settings)
+    engine = runtime.engine
+
+    def unit_of_work() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, cipher)
+
     runtime.consultations = ConsultationService(
-        lambda: SqlUnitOfWork(runtime.engine),  # type: ignore[arg-type]
-        directory,
-        runtime.clock,
-        runtime.policy,
+        unit_of_work, directory, runtime.clock, runtime.policy
     )
+    runtime.details = DetailsService(unit_of_work, runtime.clock, runtime.policy)
     messenger = runtime.messenger = Messenger(
         adapter,
         runtime.conversations,
@@ -126,7 +134,10 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         tenant_id=runtime.profile.tenant_id,
     )
     views = ViewBuilder(directory, runtime.profile, runtime.consultations, messenger)
-    requests = RequestFlow(runtime.consultations, directory, messenger, runtime.profile, views)
+    details = DetailsDialog(runtime.details, directory, messenger, views, runtime.clock)
+    requests = RequestFlow(
+        runtime.consultations, directory, messenger, runtime.profile, views, details
+    )
     bot = StepUpBot(
         BotDeps(
             profile=runtime.profile,
@@ -135,6 +146,8 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
             requests=requests,
             commands=Commands(requests, directory, runtime.profile, runtime.policy, runtime.clock),
             card_verbs=requests.card_verbs(),
+            details=details,
+            directory=directory,
         )
     )
     runtime.views = views

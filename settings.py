@@ -71,6 +71,19 @@ class Settings(BaseSettings):
     app_tenant_id: str = Field("", validation_alias=_alias("MicrosoftAppTenantId", "app_tenant_id"))
     """Entra tenant id of the bot registration (required for SingleTenant and MSI)."""
 
+    encryption_keys: SecretStr = Field(
+        SecretStr(""), validation_alias=_alias("STEPUP_ENCRYPTION_KEYS", "encryption_keys")
+    )
+    """AES-256 key ring for the EHM number and phone columns: `id:base64key,...`, current key
+    first (rotation: prepend a new key, re-encrypt, then drop the old one). Required in
+    production; local mode makes a development key under var/ when it is empty."""
+
+    hmac_key: SecretStr = Field(
+        SecretStr(""), validation_alias=_alias("STEPUP_HMAC_KEY", "hmac_key")
+    )
+    """Base64 key (32+ bytes) for the keyed hash that spots a re-referral of the same family.
+    Never rotate it casually: old hashes stop matching new ones."""
+
     migrate_on_start: bool = Field(
         True, validation_alias=_alias("STEPUP_MIGRATE_ON_START", "migrate_on_start")
     )
@@ -111,6 +124,10 @@ class Settings(BaseSettings):
             missing.append("MicrosoftAppPassword")
         if self.app_type in ("SingleTenant", "UserAssignedMSI") and not self.app_tenant_id:
             missing.append("MicrosoftAppTenantId")
+        if not self.encryption_keys.get_secret_value():
+            missing.append("STEPUP_ENCRYPTION_KEYS")
+        if not self.hmac_key.get_secret_value():
+            missing.append("STEPUP_HMAC_KEY")
         return missing
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -76,10 +77,10 @@ class Messenger:
         updated = MessageFactory.attachment(CardFactory.adaptive_card(card))
         updated.id = activity_id
 
-        async def callback(context: TurnContext) -> None:
+        async def update(context: TurnContext) -> None:
             await context.update_activity(updated)
 
-        await self._adapter.continue_conversation(reference, callback, self._app_id)
+        await self._run(reference, update)
 
     async def start_thread(self, channel_id: str, card: dict[str, Any]) -> str | None:
         """Post a card as a new thread in a channel; its id is the thread's root message id."""
@@ -96,12 +97,32 @@ class Messenger:
     async def _send(self, reference: ConversationReference, activity: Activity) -> str | None:
         sent: list[str | None] = []
 
-        async def callback(context: TurnContext) -> None:
+        async def send(context: TurnContext) -> None:
             response = await context.send_activity(activity)
             sent.append(response.id if response else None)
 
-        await self._adapter.continue_conversation(reference, callback, self._app_id)
+        await self._run(reference, send)
         return sent[0] if sent else None
+
+    async def _run(
+        self, reference: ConversationReference, work: Callable[[TurnContext], Awaitable[None]]
+    ) -> None:
+        """Run `work` in the conversation; a failure is raised here, not swallowed.
+
+        The adapter would hand a callback's exception to its turn-error handler and return
+        normally, so a failed proactive send would look like a success to the caller.
+        """
+        failures: list[BaseException] = []
+
+        async def guarded(context: TurnContext) -> None:
+            try:
+                await work(context)
+            except Exception as exc:  # noqa: BLE001 - re-raised below, outside the adapter
+                failures.append(exc)
+
+        await self._adapter.continue_conversation(reference, guarded, self._app_id)
+        if failures:
+            raise failures[0]
 
     async def _thread_reference(self, channel_id: str, thread_id: str) -> ConversationReference:
         reference = await self._channel_reference(channel_id)
@@ -148,12 +169,15 @@ class Messenger:
         )
         created: list[ConversationReference] = []
 
-        async def callback(context: TurnContext) -> None:
+        async def remember(context: TurnContext) -> None:
             created.append(TurnContext.get_conversation_reference(context.activity))
 
+        # create_conversation raises on a connector error (it calls the connector itself).
         await self._adapter.create_conversation(
-            self._app_id, callback, parameters, channel_id="msteams", service_url=service_url
+            self._app_id, remember, parameters, channel_id="msteams", service_url=service_url
         )
+        if not created:
+            raise NoRoute("chat not created")
         reference = created[0]
         reference.user = ChannelAccount(id=person.teams_id, aad_object_id=person.id)
         await self._conversations.save_reference(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -11,9 +11,11 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from bot import invokes
 from bot.inbound import Inbound
 from bot.messenger import Messenger, NoRoute
+from bot.people import sender_of
 from bot.texts import out_of_hours_text
 from bot.views import ViewBuilder
 from cards.common import VERB_OPEN_FORM, VERB_REFRESH, VERB_SUBMIT_REQUEST
+from cards.details import VERB_CANCEL_DETAILS, VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
 from cards.forms import (
     checklist_form,
     outcome_form,
@@ -22,6 +24,7 @@ from cards.forms import (
     request_form,
     review_form,
 )
+from dialogs.details_flow import DetailsDialog
 from domain.checklist import Checklist
 from domain.consultation import Consultation
 from domain.errors import InvalidRequest
@@ -32,6 +35,8 @@ from services.consultations import ConsultationService, RequestForm
 from services.directory import Directory, StaffPerson
 
 log = logging.getLogger(__name__)
+
+PersonHandler = Callable[[StaffPerson | None, Mapping[str, Any]], Awaitable[dict[str, Any]]]
 
 _FORMS = {Action.RECORD_OUTCOME, Action.REVIEW, Action.REASSIGN, Action.COMPLETE_CHECKLIST}
 _URGENT_WORDS = ("urgent", "imminent risk")
@@ -47,7 +52,9 @@ class RequestFlow:
         messenger: Messenger,
         profile: Profile,
         views: ViewBuilder,
+        details: DetailsDialog | None = None,
     ) -> None:
+        self._details = details
         self._service = service
         self._directory = directory
         self._messenger = messenger
@@ -63,7 +70,18 @@ class RequestFlow:
         }
         for verb in self._service.verbs:
             verbs[verb] = self._performer(verb)
+        if self._details is not None:
+            details = self._details
+            verbs[VERB_PROVIDE_DETAILS] = self._with_person(details.submit_card)
+            verbs[VERB_CANCEL_DETAILS] = self._with_person(details.cancel)
+            verbs[VERB_VIEW_DETAILS] = self._with_person(details.view)
         return verbs
+
+    def _with_person(self, handler: PersonHandler) -> invokes.CardHandler:
+        async def call(turn_context: TurnContext, data: Mapping[str, Any]) -> dict[str, Any]:
+            return await handler(await self._person(turn_context), data)
+
+        return call
 
     # --- the channel post -------------------------------------------------------------------
 
@@ -94,6 +112,12 @@ class RequestFlow:
         if self._service.out_of_hours(consultation.posted_at):
             await turn_context.send_activity(out_of_hours_text(self._profile))
         await self._ask_for_checklist(person, consultation)
+        if self._details is not None and not self._ask_on_ack:
+            await self._details.ask(consultation)
+
+    @property
+    def _ask_on_ack(self) -> bool:
+        return self._profile.timescales.ask_details_on == "acknowledge"
 
     async def _ask_for_checklist(self, person: StaffPerson, consultation: Consultation) -> None:
         form = checklist_form(
@@ -214,6 +238,8 @@ class RequestFlow:
     async def _after(self, verb: str, consultation: Consultation) -> None:
         """Update the thread card for everyone; tell whoever must act next."""
         await self._views.update_thread(consultation)
+        if verb == Action.ACKNOWLEDGE and self._details is not None and self._ask_on_ack:
+            await self._details.ask(consultation)
         if verb == Action.DISPUTE and consultation.reviewer_id:
             reviewer = await self._directory.by_id(consultation.reviewer_id)
             if reviewer is not None:
@@ -253,14 +279,7 @@ class RequestFlow:
     # --- helpers ----------------------------------------------------------------------------
 
     async def _person(self, turn_context: TurnContext) -> StaffPerson | None:
-        sender = turn_context.activity.from_property
-        if sender is None:
-            return None
-        if sender.aad_object_id:
-            found = await self._directory.by_id(sender.aad_object_id)
-            if found is not None:
-                return found
-        return await self._directory.by_teams_id(sender.id) if sender.id else None
+        return await sender_of(turn_context, self._directory)
 
     async def _load(
         self, turn_context: TurnContext, data: Mapping[str, Any]

@@ -15,10 +15,14 @@ from bot import invokes
 from bot.commands import Commands
 from bot.inbound import Inbound, Where, describe
 from bot.messenger import channel_key, user_key
+from bot.people import sender_of
 from bot.requests import RequestFlow
 from bot.texts import help_text, welcome_text
+from cards.details import DIALOG_ID
+from dialogs.details_flow import DetailsDialog
 from profiles.schema import Profile
 from services.clock import Clock
+from services.directory import Directory
 from storage.conversations import ConversationStore, Installation
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,8 @@ class BotDeps:
     clock: Clock
     requests: RequestFlow | None = None
     commands: Commands | None = None
+    details: DetailsDialog | None = None
+    directory: Directory | None = None
     card_verbs: Mapping[str, invokes.CardHandler] = field(default_factory=dict)
 
 
@@ -124,9 +130,14 @@ class StepUpBot(TeamsActivityHandler):
             return invokes.bad_invoke(reason)
         if name == invokes.CARD_ACTION:
             return invokes.ok(await self._card_action(turn_context, activity.value["action"]))
-        if name == invokes.TASK_FETCH:
+        data = activity.value.get("data") or {}
+        details = self._deps.details
+        if details is None or data.get("dialog") != DIALOG_ID or self._deps.directory is None:
             return invokes.ok(invokes.task_message("This dialog is not available."))
-        return invokes.ok(invokes.task_message("This dialog is not available."))
+        person = await sender_of(turn_context, self._deps.directory)
+        if name == invokes.TASK_FETCH:
+            return invokes.ok(await details.fetch(person, data))
+        return invokes.ok(await details.submit_task(person, data))
 
     async def _card_action(self, turn_context: TurnContext, action: dict[str, object]) -> dict:
         verb = str(action["verb"])

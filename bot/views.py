@@ -6,11 +6,13 @@ import logging
 from typing import Any
 
 from bot.messenger import Messenger, NoRoute
+from cards.details import VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
 from cards.request_card import PersonRef, RequestView, request_card
 from domain.consultation import Consultation
 from domain.roles import Role
 from profiles.schema import Profile
 from services.consultations import ConsultationService
+from services.details import may_see
 from services.directory import Directory, StaffPerson
 
 log = logging.getLogger(__name__)
@@ -39,8 +41,12 @@ class ViewBuilder:
         self, consultation: Consultation, person: StaffPerson
     ) -> dict[str, Any]:
         """The same card with only the buttons this person may press now."""
-        allowed = self._service.available_actions(consultation, person)
-        view = await self._view(consultation, buttons=allowed)
+        allowed = set(self._service.available_actions(consultation, person))
+        if consultation.is_open and person.id == consultation.requester_id:
+            allowed.add(VERB_PROVIDE_DETAILS)
+        if consultation.details_provided and may_see(consultation, person):
+            allowed.add(VERB_VIEW_DETAILS)
+        view = await self._view(consultation, buttons=frozenset(allowed))
         return request_card(view)
 
     async def update_thread(self, consultation: Consultation) -> None:

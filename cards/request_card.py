@@ -19,6 +19,7 @@ from cards.common import (
     plain,
     text,
 )
+from cards.details import DIALOG_ID, VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
 from domain.consultation import Consultation, Outcome, Status, Urgency
 from domain.events import Event, EventKind
 from domain.lifecycle import Action
@@ -85,6 +86,8 @@ _BUTTONS: list[tuple[str, str, bool]] = [  # verb, title, opens a private form
     (Action.DISPUTE, "Dispute outcome", False),
     (Action.WITHDRAW, "Withdraw", False),
     (Action.CLOSE, "Close", False),
+    (VERB_PROVIDE_DETAILS, "Provide details privately", False),
+    (VERB_VIEW_DETAILS, "View details (private)", False),
 ]
 
 
@@ -100,7 +103,10 @@ def default_buttons(consultation: Consultation) -> frozenset[str]:
         Status.UNDER_REVIEW: {Action.REVIEW},
         Status.REVIEWED: {Action.DISPUTE, Action.CLOSE},
     }
-    return frozenset(offered.get(consultation.status, set()))
+    verbs: set[str] = set(offered.get(consultation.status, set()))
+    if consultation.is_open:
+        verbs.add(VERB_VIEW_DETAILS if consultation.details_provided else VERB_PROVIDE_DETAILS)
+    return frozenset(verbs)
 
 
 def request_card(view: RequestView) -> dict[str, Any]:
@@ -149,6 +155,14 @@ def request_card(view: RequestView) -> dict[str, Any]:
 
 
 def _button(verb: str, title: str, form: bool, consultation_id: str) -> dict[str, Any]:
+    if verb == VERB_PROVIDE_DETAILS:
+        # A Teams dialog (task module): private to whoever opens it; only the requester may.
+        data = {
+            "msteams": {"type": "task/fetch"},
+            "dialog": DIALOG_ID,
+            "consultationId": consultation_id,
+        }
+        return {"type": "Action.Submit", "title": title, "data": data}
     if form:
         return execute(title, VERB_OPEN_FORM, {"consultationId": consultation_id, "form": verb})
     style = "positive" if verb == Action.ACKNOWLEDGE else None

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar
+from domain.details import DetailsRules
 from domain.rota import Cover, Rota
 from profiles.schema import WEEKDAYS, Profile
 from services.policy import Policy
@@ -64,4 +65,10 @@ def policy_from_profile(profile: Profile) -> Policy:
         indicators=profile.indicators,
         reduces_safety_indicator=profile.reduces_safety_indicator,
         services={s.key: s.name for s in profile.services},
+        retention_days=profile.timescales.retention_days_after_close,
+        details_rules=DetailsRules(
+            ehm_pattern=profile.case_details.ehm_pattern,
+            ehm_hint=profile.case_details.ehm_hint,
+        ),
+        ask_details_on=profile.timescales.ask_details_on,
     )

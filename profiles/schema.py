@@ -118,6 +118,23 @@ class Timescales(_Strict):
     ask_details_on: Literal["acknowledge", "submit"] = "acknowledge"
 
 
+class CaseDetailsRules(_Strict):
+    """How the private details are checked (the EHM number format differs by council)."""
+
+    ehm_pattern: str = r"(?:EHM)?\d{6,10}"
+    """Regular expression for the EHM number after spaces and dashes are removed (upper case)."""
+    ehm_hint: str = "6 to 10 digits, optionally starting EHM"
+
+    @field_validator("ehm_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error:
+            raise ValueError("ehm_pattern is not a valid regular expression") from None
+        return value
+
+
 class Phone(_Strict):
     """A named phone number shown on cards (assessment teams, out of hours)."""
 
@@ -158,6 +175,7 @@ class Profile(_Strict):
     rota: RotaConfig
     working_hours: WorkingHours = WorkingHours()
     timescales: Timescales = Timescales()
+    case_details: CaseDetailsRules = CaseDetailsRules()
     indicators: tuple[str, ...] = Field(min_length=1)
     reduces_safety_indicator: str
     contacts: Contacts

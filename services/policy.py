@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from domain.calendar import WorkingCalendar
+from domain.details import DetailsRules
 from domain.rota import Rota
 
 
@@ -31,6 +32,10 @@ class Policy:
     reduces_safety_indicator: str
     services: Mapping[str, str]
     """Service key -> display name."""
+    retention_days: int = 365
+    """Days after closure before the private details are erased."""
+    details_rules: DetailsRules = DetailsRules()
+    ask_details_on: Literal["acknowledge", "submit"] = "acknowledge"
 
     def deadlines(self, posted_at: datetime) -> Deadlines:
         """Acknowledge by the end of the working day; call back within the configured time."""

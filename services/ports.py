@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
 from domain.consultation import Consultation
+from domain.details import CaseDetails
 
 
 class ConcurrentUpdateError(Exception):
@@ -47,10 +48,52 @@ class ConsultationStore(Protocol):
     async def id_for_thread(self, channel_id: str, thread_id: str) -> str | None: ...
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A private form in progress; `values` are what was typed (stored sealed)."""
+
+    consultation_id: str
+    person_id: str
+    dialog: str
+    state: str
+    values: Mapping[str, str]
+    updated_at: datetime
+    expires_at: datetime
+
+    def __repr__(self) -> str:
+        return f"Draft({self.dialog}, {self.state})"
+
+
+class DetailsStore(Protocol):
+    """Private case details, form drafts and the access audit (sealed at rest)."""
+
+    async def save(
+        self, consultation_id: str, details: CaseDetails, *, by: str, at: datetime
+    ) -> None: ...
+
+    async def load(self, consultation_id: str) -> CaseDetails | None: ...
+
+    async def earlier_referrals(self, consultation_id: str) -> int: ...
+
+    async def save_draft(self, draft: Draft) -> None: ...
+
+    async def draft(self, consultation_id: str, person_id: str) -> Draft | None: ...
+
+    async def audit(
+        self, *, actor_id: str, consultation_id: str, action: str, allowed: bool, at: datetime
+    ) -> None: ...
+
+    async def purge(self, *, closed_before: datetime, at: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything inside commits together or not at all."""
 
-    consultations: ConsultationStore
+    @property
+    def consultations(self) -> ConsultationStore: ...
+
+    @property
+    def details(self) -> DetailsStore: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

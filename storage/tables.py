@@ -11,6 +11,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -152,4 +153,57 @@ escalation_outbox = Table(
     UniqueConstraint(
         "consultation_id", "escalation_key", "recipient", name="uq_escalation_outbox_recipient"
     ),
+)
+
+# The private case details, sealed with storage.crypto (AES-256-GCM; key id in each value).
+# `ehm_fingerprint` is an HMAC of the EHM number: re-referrals match without decrypting.
+case_details = Table(
+    "case_details",
+    metadata,
+    Column(
+        "consultation_id",
+        String(32),
+        ForeignKey("consultations.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("ehm_sealed", Text, nullable=True),
+    Column("oversight_sealed", Text, nullable=True),
+    Column("phone_sealed", Text, nullable=True),
+    Column("ehm_fingerprint", String(64), nullable=True, index=True),
+    Column("provided_by", String(64), nullable=False),
+    Column("provided_at", UTCDateTime(), nullable=False),
+    Column("purged_at", UTCDateTime(), nullable=True),
+)
+
+# A private form in progress: its state and what was typed so far (sealed), so a restart or a
+# rejected submission loses nothing. One draft per person and consultation.
+dialog_drafts = Table(
+    "dialog_drafts",
+    metadata,
+    Column(
+        "consultation_id",
+        String(32),
+        ForeignKey("consultations.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("person_id", String(64), primary_key=True),
+    Column("dialog", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("values_sealed", Text, nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# Who looked at (or was refused) private details: append-only, like the events.
+access_audit = Table(
+    "access_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("consultation_id", String(32), nullable=False, index=True),
+    Column("action", String(40), nullable=False),
+    Column("allowed", Boolean, nullable=False),
 )

@@ -7,15 +7,20 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from storage.consultations import ConsultationRepository
+from storage.crypto import FieldCipher
+from storage.details import DetailsRepository
 
 
 class SqlUnitOfWork:
     """Commits when the block ends normally, rolls back when it raises."""
 
     consultations: ConsultationRepository
+    details: DetailsRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, cipher: FieldCipher | None = None) -> None:
+        # Without a cipher the unit of work cannot touch private details (some tests need none).
         self._engine = engine
+        self._cipher = cipher
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
 
@@ -23,6 +28,8 @@ class SqlUnitOfWork:
         self._conn = await self._engine.connect()
         self._tx = await self._conn.begin()
         self.consultations = ConsultationRepository(self._conn)
+        if self._cipher is not None:
+            self.details = DetailsRepository(self._conn, self._cipher)
         return self
 
     async def __aexit__(
@@ -39,8 +46,3 @@ class SqlUnitOfWork:
                 await self._tx.rollback()
         finally:
             await self._conn.close()
-
-
-def unit_of_work_factory(engine: AsyncEngine) -> type[SqlUnitOfWork] | object:
-    """A callable returning a fresh SqlUnitOfWork on `engine`."""
-    return lambda: SqlUnitOfWork(engine)

@@ -20,6 +20,7 @@ from storage.conversations import ConversationStore
 from storage.db import create_engine
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
+from tests.support.harness import TEST_HMAC_KEY, TEST_KEY_RING
 
 SECRET_TEXT = "Jamie Example DOB 01/02/2015 lives at 12 Fake Street NX1 2AB"
 
@@ -38,6 +39,8 @@ def _serve(database_url: str, port: int, log_path: Path) -> Iterator[subprocess.
         "DATABASE_URL": database_url,
         "STEPUP_MODE": "local",
         "LOG_LEVEL": "DEBUG",
+        "STEPUP_ENCRYPTION_KEYS": TEST_KEY_RING,
+        "STEPUP_HMAC_KEY": TEST_HMAC_KEY,
     }
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own entry point

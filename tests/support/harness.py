@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,12 +14,19 @@ from aiohttp.test_utils import TestServer
 from app import RUNTIME, Runtime, create_app
 from services.clock import Clock
 from settings import Mode, Settings
+from storage.crypto import new_key_ring_entry
 from tests.support.fake_connector import FakeConnector
+
+# Fresh keys per test run: nothing sealed in one run can be opened with a key in the repo.
+TEST_KEY_RING = new_key_ring_entry("test1")
+TEST_HMAC_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
 def local_settings(database_url: str, **overrides: Any) -> Settings:
     """Local-mode settings for a test (ignores any developer .env file)."""
     values: dict[str, Any] = {
+        "encryption_keys": TEST_KEY_RING,
+        "hmac_key": TEST_HMAC_KEY,
         "mode": Mode.LOCAL,
         "database_url": database_url,
         "port": 3978,  # unused: TestServer picks a free port

@@ -12,6 +12,8 @@ from settings import ConfigError, Mode, load_settings
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in (
+        "STEPUP_ENCRYPTION_KEYS",
+        "STEPUP_HMAC_KEY",
         "STEPUP_MODE",
         "MicrosoftAppId",
         "MicrosoftAppPassword",
@@ -42,6 +44,8 @@ def test_environment_variables_use_the_bot_framework_names(
     monkeypatch.setenv("MicrosoftAppId", "app-1")
     monkeypatch.setenv("MicrosoftAppPassword", "secret-1")
     monkeypatch.setenv("MicrosoftAppTenantId", "tenant-1")
+    monkeypatch.setenv("STEPUP_ENCRYPTION_KEYS", "k1:" + "A" * 43)
+    monkeypatch.setenv("STEPUP_HMAC_KEY", "B" * 43)
     monkeypatch.setenv("PORT", "8080")
     settings = load_settings()
     assert (settings.app_id, settings.app_tenant_id, settings.port) == ("app-1", "tenant-1", 8080)
@@ -56,7 +60,13 @@ def test_production_without_credentials_names_every_missing_variable(
     with pytest.raises(ConfigError) as error:
         load_settings()
     message = str(error.value)
-    for name in ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppTenantId"):
+    for name in (
+        "MicrosoftAppId",
+        "MicrosoftAppPassword",
+        "MicrosoftAppTenantId",
+        "STEPUP_ENCRYPTION_KEYS",
+        "STEPUP_HMAC_KEY",
+    ):
         assert name in message
 
 
@@ -65,6 +75,8 @@ def test_a_managed_identity_needs_no_password(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("MicrosoftAppType", "UserAssignedMSI")
     monkeypatch.setenv("MicrosoftAppId", "msi-client-id")
     monkeypatch.setenv("MicrosoftAppTenantId", "tenant-1")
+    monkeypatch.setenv("STEPUP_ENCRYPTION_KEYS", "k1:" + "A" * 43)
+    monkeypatch.setenv("STEPUP_HMAC_KEY", "B" * 43)
     assert load_settings().missing_credentials() == []
 
 

@@ -1,0 +1,235 @@
+"""Drives the private-details dialog through its states, in a Teams dialog or the 1:1 chat."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot import invokes
+from bot.messenger import Messenger, NoRoute
+from bot.views import ViewBuilder
+from cards.details import (
+    details_cancelled,
+    details_form,
+    details_saved,
+    private_details,
+)
+from dialogs.details_dialog import DIALOG, DialogError, State, Step, next_state
+from domain.consultation import Consultation
+from services.clock import Clock
+from services.details import DetailsService, typed_values
+from services.directory import Directory, StaffPerson
+
+log = logging.getLogger(__name__)
+
+_TITLE = "Case details (private)"
+_THANKS = (
+    "Thank you: the details are saved privately. The duty manager will call you back "
+    "within 24 hours."
+)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """What a submission led to: a message, the form again, or the saved request's reference."""
+
+    message: str = ""
+    form: dict[str, Any] | None = None
+    saved: str | None = None
+
+
+class DetailsDialog:
+    """One dialog, two ways in; every step reads and writes its state in the database."""
+
+    def __init__(
+        self,
+        service: DetailsService,
+        directory: Directory,
+        messenger: Messenger,
+        views: ViewBuilder,
+        clock: Clock,
+    ) -> None:
+        self._service = service
+        self._directory = directory
+        self._messenger = messenger
+        self._views = views
+        self._clock = clock
+
+    # --- starting -----------------------------------------------------------------------------
+
+    async def ask(self, consultation: Consultation) -> None:
+        """Send the requester the form in the 1:1 chat (after acknowledgement)."""
+        requester = await self._directory.by_id(consultation.requester_id)
+        if requester is None or consultation.details_provided:
+            return
+        state = await self._move(consultation.id, requester, Step.ASK)
+        if state is not State.ASKED:
+            return
+        form = details_form(
+            consultation.id, consultation.reference, values={}, errors={}, for_dialog=False
+        )
+        try:
+            await self._messenger.send_private(requester, form)
+        except NoRoute as missing:
+            log.warning(
+                "details.not_asked",
+                extra={"consultation_id": consultation.id, "error_code": str(missing)},
+            )
+
+    # --- the Teams dialog (task/fetch, task/submit) ---------------------------------------
+
+    async def fetch(self, person: StaffPerson | None, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Open the dialog; only the requester may."""
+        consultation, refusal = await self._requester_only(person, data)
+        if refusal is not None or consultation is None or person is None:
+            return invokes.task_message(refusal or "This request no longer exists.")
+        state = await self._move(consultation.id, person, Step.OPEN)
+        draft = await self._service.draft(consultation.id, person)
+        values = draft.values if draft is not None and state is State.EDITING else {}
+        form = details_form(
+            consultation.id, consultation.reference, values=values, errors={}, for_dialog=True
+        )
+        return invokes.task_card(_TITLE, form)
+
+    async def submit_task(
+        self, person: StaffPerson | None, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The dialog's Send: store, or show the form again with the reasons."""
+        sent = await self._submit(person, data, for_dialog=True)
+        if sent.form is not None:
+            return invokes.task_card(_TITLE, sent.form)
+        return invokes.task_message(_THANKS if sent.saved else sent.message)
+
+    # --- the 1:1 chat (Action.Execute) ----------------------------------------------------
+
+    async def submit_card(
+        self, person: StaffPerson | None, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The chat form's Send."""
+        sent = await self._submit(person, data, for_dialog=False)
+        if sent.form is not None:
+            return invokes.card_replacement(sent.form)
+        if sent.saved:
+            return invokes.card_replacement(details_saved(sent.saved))
+        return invokes.card_message(sent.message)
+
+    async def cancel(self, person: StaffPerson | None, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Stop without saving anything."""
+        consultation, refusal = await self._requester_only(person, data)
+        if refusal is not None or consultation is None or person is None:
+            return invokes.card_message(refusal or "This request no longer exists.")
+        try:
+            await self._move(consultation.id, person, Step.CANCEL)
+        except DialogError:
+            return invokes.card_message("The details were already sent; nothing to cancel.")
+        return invokes.card_replacement(details_cancelled(consultation.reference))
+
+    async def view(self, person: StaffPerson | None, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Send the details to the person's 1:1 chat if they may see them (audited)."""
+        if person is None:
+            return invokes.card_message("You are not in the directory of this service.")
+        access = await self._service.view(str(data.get("consultationId", "")), person)
+        if access.consultation is None:
+            return invokes.card_message("This request no longer exists.")
+        if not access.allowed:
+            return invokes.card_message("You can't see the private details of this request.")
+        card = private_details(
+            access.consultation.id,
+            access.consultation.reference,
+            access.details,
+            access.earlier_referrals,
+        )
+        try:
+            await self._messenger.send_private(person, card)
+        except NoRoute:
+            return invokes.card_message("I could not reach your 1:1 chat with the bot.")
+        return invokes.card_message("I've sent the details to you in a private chat.")
+
+    # --- shared steps -----------------------------------------------------------------------
+
+    async def _submit(
+        self, person: StaffPerson | None, data: Mapping[str, Any], *, for_dialog: bool
+    ) -> _Sent:
+        consultation, refusal = await self._requester_only(person, data)
+        if refusal is not None or consultation is None or person is None:
+            return _Sent(refusal or "This request no longer exists.")
+        draft = await self._service.draft(consultation.id, person)
+        current = State(draft.state) if draft is not None else None
+        try:
+            accepted = next_state(current, Step.ACCEPT) if current else State.SUBMITTED
+            refused = next_state(current, Step.REFUSE) if current else State.EDITING
+        except DialogError:  # e.g. cancelled: sending again simply reopens it
+            accepted, refused = State.SUBMITTED, State.EDITING
+        result = await self._service.submit(
+            consultation.id,
+            person,
+            data,
+            dialog=DIALOG,
+            accepted_state=accepted,
+            refused_state=refused,
+        )
+        if result.errors:
+            form = details_form(
+                consultation.id,
+                consultation.reference,
+                values=typed_values(data),
+                errors=result.errors,
+                for_dialog=for_dialog,
+            )
+            return _Sent(form=form)
+        if not result.saved or result.consultation is None:
+            return _Sent(result.message)
+        await self._after_saved(result.consultation)
+        return _Sent(saved=result.consultation.reference)
+
+    async def _after_saved(self, consultation: Consultation) -> None:
+        await self._views.update_thread(consultation)
+        if consultation.assignee_id is None:
+            return
+        assignee = await self._directory.by_id(consultation.assignee_id)
+        if assignee is None:
+            return
+        access = await self._service.view(consultation.id, assignee)
+        card = private_details(
+            consultation.id, consultation.reference, access.details, access.earlier_referrals
+        )
+        try:
+            await self._messenger.send_private(assignee, card)
+        except NoRoute as missing:
+            log.warning(
+                "details.not_forwarded",
+                extra={"consultation_id": consultation.id, "error_code": str(missing)},
+            )
+
+    async def _requester_only(
+        self, person: StaffPerson | None, data: Mapping[str, Any]
+    ) -> tuple[Consultation | None, str | None]:
+        if person is None:
+            return None, "You are not in the directory of this service."
+        consultation = await self._service.consultation(str(data.get("consultationId", "")))
+        if consultation is None:
+            return None, "This request no longer exists."
+        if consultation.requester_id != person.id:
+            log.warning("details.not_requester", extra={"consultation_id": consultation.id})
+            return consultation, (
+                "Only the person who asked for the consultation can give these details."
+            )
+        if not consultation.is_open:
+            return consultation, "This request is closed: no details are needed any more."
+        return consultation, None
+
+    async def _move(self, consultation_id: str, person: StaffPerson, step: Step) -> State:
+        draft = await self._service.draft(consultation_id, person)
+        current = State(draft.state) if draft is not None else None
+        if (
+            draft is not None
+            and draft.expires_at <= self._clock.now()
+            and current in (State.ASKED, State.EDITING)
+        ):
+            current = next_state(current, Step.EXPIRE)
+        state = next_state(current, step)
+        values = draft.values if draft is not None and state is State.EDITING else {}
+        await self._service.save_draft(consultation_id, person, DIALOG, state, values)
+        return state

@@ -1,0 +1,198 @@
+"""Use cases on the private case details: give them, look at them, forget them in time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.consultation import Consultation
+from domain.details import FIELDS, CaseDetails, check_details
+from domain.errors import AlreadyDone, DomainError
+from domain.roles import MAP_WORKERS, Role
+from services.clock import Clock
+from services.directory import StaffPerson
+from services.policy import Policy
+from services.ports import Draft, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+DRAFT_LIFETIME = timedelta(hours=72)
+_MAX_TYPED = 400  # longer input is cut before it is even sealed in a draft
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The result of a submitted form: saved, or a message per field (nothing stored)."""
+
+    consultation: Consultation | None
+    saved: bool
+    errors: Mapping[str, str]
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a person may see of a consultation's details (audited either way)."""
+
+    consultation: Consultation | None
+    allowed: bool
+    details: CaseDetails | None = None
+    earlier_referrals: int = 0
+
+
+def may_see(consultation: Consultation, person: StaffPerson) -> bool:
+    """The requester, the MAP team (TMs and APs), and service managers once it reaches them."""
+    if person.id == consultation.requester_id:
+        return True
+    if person.roles & MAP_WORKERS:
+        return True
+    return Role.SERVICE_MANAGER in person.roles and consultation.review_level >= 2
+
+
+def typed_values(values: Mapping[str, object]) -> dict[str, str]:
+    """The form's own fields as short strings (anything else in the payload is ignored)."""
+    return {f: str(values.get(f) or "")[:_MAX_TYPED] for f in FIELDS}
+
+
+class DetailsService:
+    """Each call is one transaction; details are sealed by the store, never logged."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, policy: Policy) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._policy = policy
+
+    async def consultation(self, consultation_id: str) -> Consultation | None:
+        """The consultation, for checks before a form is shown."""
+        async with self._uow() as uow:
+            return await uow.consultations.get(consultation_id)
+
+    async def draft(self, consultation_id: str, person: StaffPerson) -> Draft | None:
+        """The person's draft, if any (expired ones included: the caller decides)."""
+        async with self._uow() as uow:
+            return await uow.details.draft(consultation_id, person.id)
+
+    async def save_draft(
+        self,
+        consultation_id: str,
+        person: StaffPerson,
+        dialog: str,
+        state: str,
+        values: Mapping[str, str],
+    ) -> None:
+        """Record the dialog's state and what was typed so far."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await uow.details.save_draft(
+                Draft(
+                    consultation_id,
+                    person.id,
+                    dialog,
+                    state,
+                    dict(values),
+                    now,
+                    now + DRAFT_LIFETIME,
+                )
+            )
+
+    async def submit(
+        self,
+        consultation_id: str,
+        person: StaffPerson,
+        values: Mapping[str, object],
+        *,
+        dialog: str,
+        accepted_state: str,
+        refused_state: str,
+    ) -> Submission:
+        """Validate and store the details, all or nothing; refusals keep the typed values."""
+        now = self._clock.now()
+        typed = typed_values(values)
+        check = check_details(typed, self._policy.details_rules)
+        async with self._uow() as uow:
+            consultation = await uow.consultations.get(consultation_id, for_update=True)
+            if consultation is None:
+                return Submission(None, False, {}, "This request no longer exists.")
+            if consultation.requester_id != person.id:
+                await uow.details.audit(
+                    actor_id=person.id,
+                    consultation_id=consultation_id,
+                    action="details.give",
+                    allowed=False,
+                    at=now,
+                )
+                return Submission(
+                    consultation,
+                    False,
+                    {},
+                    "Only the person who asked for the consultation can give these details.",
+                )
+            if check.details is None:
+                await uow.details.save_draft(
+                    Draft(
+                        consultation_id,
+                        person.id,
+                        dialog,
+                        refused_state,
+                        typed,
+                        now,
+                        now + DRAFT_LIFETIME,
+                    )
+                )
+                return Submission(consultation, False, check.errors)
+            read_version = consultation.version
+            try:
+                consultation.record_details_provided(person.actor(), at=now)
+            except AlreadyDone:
+                pass  # an edit of details already given: store the new ones, no new event
+            except DomainError as refused:
+                return Submission(consultation, False, {}, refused.message)
+            await uow.details.save(consultation_id, check.details, by=person.id, at=now)
+            await uow.consultations.save(consultation, read_version=read_version)
+            await uow.details.save_draft(
+                Draft(
+                    consultation_id,
+                    person.id,
+                    dialog,
+                    accepted_state,
+                    {},
+                    now,
+                    now + DRAFT_LIFETIME,
+                )
+            )
+        log.info("details.saved", extra={"consultation_id": consultation_id})
+        return Submission(consultation, True, {})
+
+    async def view(self, consultation_id: str, person: StaffPerson) -> Access:
+        """The details for someone who may see them; every look is audited."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            consultation = await uow.consultations.get(consultation_id)
+            if consultation is None:
+                return Access(None, False)
+            allowed = may_see(consultation, person)
+            await uow.details.audit(
+                actor_id=person.id,
+                consultation_id=consultation_id,
+                action="details.view",
+                allowed=allowed,
+                at=now,
+            )
+            if not allowed:
+                log.warning("details.refused", extra={"consultation_id": consultation_id})
+                return Access(consultation, False)
+            details = await uow.details.load(consultation_id)
+            earlier = await uow.details.earlier_referrals(consultation_id) if details else 0
+        return Access(consultation, True, details, earlier)
+
+    async def purge_expired(self, now: datetime | None = None) -> int:
+        """Erase the details of requests closed more than the retention period ago."""
+        now = now or self._clock.now()
+        cutoff = now - timedelta(days=self._policy.retention_days)
+        async with self._uow() as uow:
+            count = await uow.details.purge(closed_before=cutoff, at=now)
+        if count:
+            log.info("details.purged", extra={"count": count})
+        return count
