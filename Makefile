@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest migrate playground lock bench clean
+.PHONY: run test lint typecheck pytest infra-check migrate playground lock bench clean
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -24,7 +24,11 @@ run: $(STAMP) node_modules/.installed
 	$(PY) app.py dev
 
 ## test: install, then lint, type-check and run the whole suite
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) lint typecheck pytest infra-check
+
+## infra-check: checkov on the Bicep and Dockerfile, hadolint on the Dockerfile (own tool venv)
+infra-check:
+	infra/check.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

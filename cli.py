@@ -1,4 +1,4 @@
-"""Command line: `python app.py [serve|migrate|check-config|dev]`."""
+"""Command line: `python app.py [serve|migrate|check-config|dev|package]`."""
 
 from __future__ import annotations
 
@@ -30,8 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check-config", help="validate settings and the profile")
     check.add_argument("--profile", type=Path, help="profile to check instead of STEPUP_PROFILE")
     sub.add_parser("dev", help="serve the bot and the Agents Playground together")
+    package = sub.add_parser("package", help="build the Teams app package (zip)")
+    package.add_argument("--out", type=Path, help="zip to write (build/stepup-teams-app.zip)")
     args = parser.parse_args(argv)
     command = args.command or "serve"
+    if command == "package":
+        # Before load_settings: building a zip must not demand the bot's secrets.
+        from infra.package import main as package_main
+
+        return package_main(["--out", str(args.out)] if args.out else [])
     try:
         settings = load_settings()
         configure_logging(settings.log_level)

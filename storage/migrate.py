@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 from pathlib import Path
+from typing import IO
 
 from alembic import command
 from alembic.config import Config
@@ -29,6 +32,26 @@ def head_revision() -> str | None:
 
 async def upgrade(engine: AsyncEngine) -> None:
     """Bring the database up to the newest revision (idempotent)."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        # SQLite can answer "database is locked" at once (without waiting) while two processes
+        # open a new file; a lock file beside it puts concurrent start-ups in a queue instead.
+        lock = await asyncio.to_thread(_lock_file, Path(f"{database}.migrate.lock"))
+        try:
+            await _upgrade(engine)
+        finally:
+            lock.close()
+        return
+    await _upgrade(engine)
+
+
+def _lock_file(path: Path) -> IO[bytes]:
+    handle = path.open("wb")
+    fcntl.flock(handle, fcntl.LOCK_EX)  # released when the handle is closed
+    return handle
+
+
+async def _upgrade(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Two instances starting together must not both create the same tables.
