@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapter import create_adapter
 from bot.commands import Commands
 from bot.dev_routes import add_dev_routes
+from bot.guard import ChannelGuard, screener_for
 from bot.http import messages_handler
 from bot.messenger import Messenger
 from bot.notifier import EscalationNotifier
@@ -148,11 +149,18 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
             card_verbs=requests.card_verbs(),
             details=details,
             directory=directory,
+            guard=ChannelGuard(
+                screener_for(runtime.profile, await directory.everyone()),
+                messenger,
+                runtime.profile,
+            ),
         )
     )
     runtime.views = views
     runtime.handle_activity = messages_handler(adapter, bot)
     log.info("bot.ready", extra={"mode": settings.mode.value})
+    # Block mode needs Graph (ChannelMessage.UpdatePolicyViolation.All); until then: warn.
+    log.warning("guard.mode", extra={"mode": ChannelGuard.mode})
     yield
 
 

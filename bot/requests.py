@@ -115,6 +115,10 @@ class RequestFlow:
         if self._details is not None and not self._ask_on_ack:
             await self._details.ask(consultation)
 
+    async def record_screening(self, channel_id: str, thread_id: str, types: list[str]) -> None:
+        """Put the screening (types only) on the thread's request, if it has one."""
+        await self._service.record_screening(channel_id, thread_id, types)
+
     @property
     def _ask_on_ack(self) -> bool:
         return self._profile.timescales.ask_details_on == "acknowledge"

@@ -13,6 +13,7 @@ from botbuilder.schema.teams import TeamInfo
 
 from bot import invokes
 from bot.commands import Commands
+from bot.guard import ChannelGuard
 from bot.inbound import Inbound, Where, describe
 from bot.messenger import channel_key, user_key
 from bot.people import sender_of
@@ -38,6 +39,7 @@ class BotDeps:
     requests: RequestFlow | None = None
     commands: Commands | None = None
     details: DetailsDialog | None = None
+    guard: ChannelGuard | None = None
     directory: Directory | None = None
     card_verbs: Mapping[str, invokes.CardHandler] = field(default_factory=dict)
 
@@ -103,10 +105,27 @@ class StepUpBot(TeamsActivityHandler):
                 "channel.message",
                 extra={"activity_id": inbound.message_id, "conversation_kind": inbound.where.value},
             )
-            if inbound.where is Where.CHANNEL_POST and self._deps.requests is not None:
-                await self._deps.requests.on_channel_post(turn_context, inbound)
+            await self._guard_and_route(turn_context, inbound)
         else:
             log.info("message.ignored", extra={"conversation_kind": inbound.where.value})
+
+    async def _guard_and_route(self, turn_context: TurnContext, inbound: Inbound) -> None:
+        """Screen first; then a top-level post may become a request."""
+        deps = self._deps
+        author = await sender_of(turn_context, deps.directory) if deps.directory else None
+        types: list[str] = []
+        if deps.guard is not None:
+            screening = deps.guard.screen(turn_context, author)
+            if screening.found:
+                types = [t.value for t in screening.types()]
+                await deps.guard.warn(turn_context, inbound, screening, author)
+        if inbound.where is Where.CHANNEL_POST and deps.requests is not None:
+            await deps.requests.on_channel_post(turn_context, inbound)
+        thread = (
+            inbound.message_id if inbound.where is Where.CHANNEL_POST else (inbound.root_message_id)
+        )
+        if types and deps.requests is not None and inbound.channel_id and thread:
+            await deps.requests.record_screening(inbound.channel_id, thread, types)
 
     async def on_teams_message_edit(self, turn_context: TurnContext) -> None:
         """An edited post keeps its request as it was; only the ids are logged."""

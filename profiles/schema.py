@@ -181,6 +181,8 @@ class Profile(_Strict):
     contacts: Contacts
     links: Links
     acronyms: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    """Place names staff use (centres, localities): never taken for a family's name."""
     small_number_threshold: int = Field(5, ge=1)
 
     @model_validator(mode="after")

@@ -164,6 +164,25 @@ class ConsultationService:
         """Indicator names from a card's choice values (their positions in the profile)."""
         return self._indicators(value)
 
+    async def record_screening(self, channel_id: str, thread_id: str, types: list[str]) -> bool:
+        """Note on the thread's request that a post in it held personal data (types only)."""
+        for _attempt in range(_RETRIES):
+            async with self._uow() as uow:
+                found = await uow.consultations.id_for_thread(channel_id, thread_id)
+                consultation = await uow.consultations.get(found) if found else None
+                if consultation is None or not consultation.is_open:
+                    return False
+                read_version = consultation.version
+                consultation.record_screening(
+                    "personal_data_found", at=self._clock.now(), data={"types": ",".join(types)}
+                )
+                try:
+                    await uow.consultations.save(consultation, read_version=read_version)
+                except ConcurrentUpdateError:
+                    continue
+            return True
+        return False
+
     async def remember_thread(self, consultation_id: str, thread_id: str) -> None:
         """The bot posted the request as a new thread: its message is both thread and card."""
         async with self._uow() as uow:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from storage.tables import access_audit, case_details
 from tests.e2e.test_request_flow import TUESDAY_10AM, _texts
 from tests.support import activities as act
 from tests.support.cards import assert_valid_card
+from tests.support.databases import sqlite_bytes
 from tests.support.fake_connector import ConnectorCall, FakeConnector
 from tests.support.harness import BotUnderTest, local_settings
 
@@ -78,11 +78,6 @@ def _personal(bot: BotUnderTest, user: act.User, verb: str, data: dict[str, Any]
     }
     activity["channelData"] = {"tenant": {"id": act.TENANT}}
     return activity
-
-
-def _database_bytes(path: Path) -> bytes:
-    """The SQLite file and its write-ahead log, as stored on disk."""
-    return path.read_bytes() + b"".join(w.read_bytes() for w in path.parent.glob("*-wal"))
 
 
 async def _sealed_rows(bot: BotUnderTest) -> list[Any]:
@@ -157,7 +152,7 @@ async def test_valid_details_reach_the_duty_manager_privately_and_never_the_chan
         assert getattr(rows[0], column).startswith("v1:test1:")
     if database_url.startswith("sqlite"):
         await bot.stop()
-        raw = _database_bytes(Path(database_url.removeprefix("sqlite:///")))
+        raw = sqlite_bytes(database_url)
         assert b"7304518" not in raw and b"4960577" not in raw and b"Supervision" not in raw
 
 

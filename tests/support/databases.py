@@ -46,3 +46,9 @@ async def fresh_database(kind: str, tmp_path: Path) -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+def sqlite_bytes(database_url: str) -> bytes:
+    """A SQLite database as stored on disk (the file and its write-ahead log)."""
+    path = Path(database_url.removeprefix("sqlite:///"))
+    return path.read_bytes() + b"".join(w.read_bytes() for w in path.parent.glob("*-wal"))

@@ -1,0 +1,118 @@
+"""The personal-data guard on the channel: every post and reply is screened before anything else.
+
+Warn mode (local mode, and tenants that have not granted ChannelMessage.UpdatePolicyViolation.All):
+a notice in the thread that names the kinds of data found, never the data; a copy of the post
+with them removed; a private message to the author. The text itself is never stored or logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from botbuilder.core import TurnContext
+
+from bot.inbound import Inbound
+from bot.messenger import Messenger, NoRoute
+from cards.common import plain
+from privacy.model import Author, FindingType, Screening, StaffMember, Vocabulary
+from privacy.screen import Screener
+from profiles.schema import Profile
+from services.directory import StaffPerson
+
+log = logging.getLogger(__name__)
+
+_KIND = {
+    FindingType.NAME: "a name",
+    FindingType.DATE_OF_BIRTH: "a date of birth",
+    FindingType.AGE: "an age",
+    FindingType.ADDRESS: "an address",
+    FindingType.POSTCODE: "a postcode",
+    FindingType.PHONE: "a phone number",
+    FindingType.EMAIL: "an e-mail address",
+    FindingType.NHS_NUMBER: "an NHS number",
+    FindingType.NI_NUMBER: "a National Insurance number",
+    FindingType.CASE_REFERENCE: "a case number",
+    FindingType.SCHOOL: "a school or nursery",
+    FindingType.VEHICLE_REGISTRATION: "a vehicle registration",
+    FindingType.SOCIAL_HANDLE: "a social-media handle",
+}
+_MENTION = re.compile(r"<at>.*?</at>")
+
+
+def kinds(screening: Screening) -> str:
+    """ "a name and a date of birth": the kinds found, in words, never the values."""
+    words = [_KIND[t] for t in screening.types()]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def screener_for(profile: Profile, staff: tuple[StaffPerson, ...]) -> Screener:
+    """A screener that keeps the council's staff and vocabulary."""
+    directory = [
+        StaffMember(name=p.name, email=p.email, phones=p.phones, role=p.job_title) for p in staff
+    ]
+    vocabulary = Vocabulary(
+        services=tuple(s.name for s in profile.services),
+        places=profile.places
+        + tuple(sorted({s.area_team for s in profile.services if s.area_team}))
+        + tuple(t.name for t in profile.contacts.assessment_teams),
+        indicators=profile.indicators,
+        roles=tuple(sorted({p.job_title for p in staff if p.job_title})),
+        acronyms=profile.acronyms,
+        staff_email_domains=profile.staff_email_domains,
+    )
+    return Screener(directory, vocabulary)
+
+
+class ChannelGuard:
+    """Screens channel messages and, in warn mode, tells the thread and the author."""
+
+    mode = "warn"
+
+    def __init__(self, screener: Screener, messenger: Messenger, profile: Profile) -> None:
+        self._screener = screener
+        self._messenger = messenger
+        self._profile = profile
+
+    def screen(self, turn_context: TurnContext, author: StaffPerson | None) -> Screening:
+        """Screen the message text (the bot's own @mention removed first)."""
+        text = _MENTION.sub("", turn_context.activity.text or "").strip()
+        sender = turn_context.activity.from_property
+        who = Author(
+            author.name if author else (sender.name if sender else "") or "",
+            author.email if author else None,
+        )
+        return self._screener.screen(text, who)
+
+    async def warn(
+        self,
+        turn_context: TurnContext,
+        inbound: Inbound,
+        screening: Screening,
+        author: StaffPerson | None,
+    ) -> None:
+        """Answer in the thread at once, then tell the author privately."""
+        name = author.name if author else "This"
+        owner = f"{plain(name)}'s post" if author else "This post"
+        notice = (
+            f"⚠ {owner} contains {kinds(screening)} about a family. The channel is shared by "
+            "every service: please delete the post. Give case details privately (I will ask "
+            f"you for them). A copy without those details:\n\n> {plain(screening.redacted)}"
+        )
+        await turn_context.send_activity(notice)
+        log.warning(
+            "guard.warned",
+            extra={"activity_id": inbound.message_id, "types": ",".join(screening.types())},
+        )
+        if author is None:
+            return
+        try:
+            await self._messenger.send_private_text(
+                author,
+                f"Your post in {self._profile.channel.name} contained {kinds(screening)}. "
+                "Please delete it now: everyone in the channel can read it. Never post the EHM "
+                "number or family details there; I ask for them privately once the duty manager "
+                f"acknowledges your request. Guidance: {self._profile.links.data_protection}",
+            )
+        except NoRoute as missing:
+            log.warning("guard.author_not_told", extra={"error_code": str(missing)})
