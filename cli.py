@@ -1,4 +1,4 @@
-"""Command line: `python app.py [serve|migrate|check-config|dev|package]`."""
+"""Command line: `python app.py [serve|migrate|check-config|dev|screen|package]`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check-config", help="validate settings and the profile")
     check.add_argument("--profile", type=Path, help="profile to check instead of STEPUP_PROFILE")
     sub.add_parser("dev", help="serve the bot and the Agents Playground together")
+    sub.add_parser("screen", help="screen JSON lines from stdin for personal data")
     package = sub.add_parser("package", help="build the Teams app package (zip)")
     package.add_argument("--out", type=Path, help="zip to write (build/stepup-teams-app.zip)")
     args = parser.parse_args(argv)
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             return check_config(settings, args.profile)
         if command == "migrate":
             return asyncio.run(_migrate(settings))
+        if command == "screen":
+            return _screen(settings)
         if command == "dev":
             return _dev(settings)
         return _serve(settings)
@@ -67,6 +70,16 @@ async def _migrate(settings: Settings) -> int:
     finally:
         await engine.dispose()
     return 0
+
+
+def _screen(settings: Settings) -> int:
+    """Read {"id", "text", "author_name", "author_email"} lines; write the redactions."""
+    from bot.guard import screener_for
+    from graph.local_directory import staff_from_profile
+    from privacy.cli import run
+
+    profile = load_profile(settings.profile_path)
+    return run(sys.stdin, sys.stdout, screener_for(profile, staff_from_profile(profile)))
 
 
 def _serve(settings: Settings) -> int:
