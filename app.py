@@ -114,7 +114,7 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         log.warning("auth.disabled", extra={"mode": settings.mode.value})
     adapter = create_adapter(settings)
     assert runtime.engine is not None
-    directory = runtime.directory = ProfileDirectory(runtime.profile)
+    directory = runtime.directory = _directory(runtime)
     runtime.policy = policy_from_profile(runtime.profile)
     cipher = build_cipher(settings)
     engine = runtime.engine
@@ -162,6 +162,11 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     # Block mode needs Graph (ChannelMessage.UpdatePolicyViolation.All); until then: warn.
     log.warning("guard.mode", extra={"mode": ChannelGuard.mode})
     yield
+
+
+def _directory(runtime: Runtime) -> ProfileDirectory:
+    """Who people are: the profile's people (local mode; production until Graph lands)."""
+    return ProfileDirectory(runtime.profile)
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
