@@ -207,3 +207,27 @@ access_audit = Table(
     Column("action", String(40), nullable=False),
     Column("allowed", Boolean, nullable=False),
 )
+
+# Covers set in the bot by a MAP team manager ("Ewa covers Tom from Wednesday to Friday"),
+# on top of the profile's rota. Kept, never edited: the row is the audit record.
+rota_covers = Table(
+    "rota_covers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("covering", String(64), nullable=False),
+    Column("covered", String(64), nullable=True),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("set_by", String(64), nullable=False),
+    Column("set_at", UTCDateTime(), nullable=False),
+)
+
+# Once-only announcements (e.g. "duty:2026-11-23" for that week's rota post): the key is claimed
+# by inserting it, so two instances or a restart never post twice.
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("claimed_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+)
