@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
+from bot.announcer import DutyAnnouncer
 from bot.commands import Commands
 from bot.dev_routes import add_dev_routes
 from bot.guard import ChannelGuard, screener_for
@@ -34,12 +35,14 @@ from services.consultations import ConsultationService
 from services.details import DetailsService
 from services.escalations import EscalationService
 from services.policy import Policy
+from services.rota import RotaService
 from settings import Settings
 from storage import migrate
 from storage.conversations import ConversationStore
 from storage.db import create_engine
 from storage.escalation_queries import SqlEscalationUnitOfWork
 from storage.keys import build_cipher
+from storage.rota_store import RotaStore
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("stepup")
@@ -62,6 +65,7 @@ class Runtime:
     ticker: Ticker | None = None
     consultations: ConsultationService | None = None
     details: DetailsService | None = None
+    rota: RotaService | None = None
     directory: ProfileDirectory | None = None
     policy: Policy | None = None
     messenger: Messenger | None = None
@@ -122,6 +126,7 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     def unit_of_work() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, cipher)
 
+    runtime.rota = RotaService(RotaStore(engine), directory, runtime.clock, runtime.policy)
     runtime.consultations = ConsultationService(
         unit_of_work, directory, runtime.clock, runtime.policy
     )
@@ -139,14 +144,15 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     requests = RequestFlow(
         runtime.consultations, directory, messenger, runtime.profile, views, details
     )
+    commands = Commands(requests, directory, runtime.profile, runtime.rota, runtime.clock)
     bot = StepUpBot(
         BotDeps(
             profile=runtime.profile,
             conversations=runtime.conversations,
             clock=runtime.clock,
             requests=requests,
-            commands=Commands(requests, directory, runtime.profile, runtime.policy, runtime.clock),
-            card_verbs=requests.card_verbs(),
+            commands=commands,
+            card_verbs={**requests.card_verbs(), **commands.card_verbs()},
             details=details,
             directory=directory,
             guard=ChannelGuard(
@@ -182,7 +188,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 
 def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
-    """Each tick records the escalations now due and delivers the outbox (the DB holds both)."""
+    """Each tick records the escalations now due, delivers the outbox, posts the week's rota."""
     assert runtime.engine is not None and runtime.directory is not None
     assert runtime.policy is not None and runtime.consultations is not None
     assert runtime.messenger is not None and runtime.views is not None
@@ -202,8 +208,20 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         ),
     )
 
+    assert runtime.rota is not None
+    announcer = DutyAnnouncer(
+        runtime.rota,
+        RotaStore(engine),
+        runtime.messenger,
+        runtime.directory,
+        runtime.policy,
+        runtime.clock,
+        runtime.profile.channel.id,
+    )
+
     async def tick() -> None:
         await escalations.tick()
+        await announcer.tick()
 
     return tick
 

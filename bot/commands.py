@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 
+from bot import invokes
+from bot.people import sender_of
 from bot.requests import RequestFlow
 from bot.texts import help_text
+from cards.common import VERB_SET_COVER, card, text
+from cards.forms import cover_form
 from domain.roles import Role
 from profiles.schema import Profile
 from services.clock import Clock
 from services.directory import Directory
-from services.policy import Policy
+from services.rota import CoverRefused, RotaService
 
 log = logging.getLogger(__name__)
 
 _NEW = re.compile(r"^(new( step-?up)?( request)?|request|step-?up)$")
 _DUTY = re.compile(r"^(who('?s| is) on duty\??|duty|on duty)$")
+_COVER = re.compile(r"^(set )?cover$")
 
 
 def command_of(text: str) -> str:
@@ -28,6 +37,8 @@ def command_of(text: str) -> str:
         return "new"
     if _DUTY.match(words):
         return "duty"
+    if _COVER.match(words):
+        return "cover"
     return "help"
 
 
@@ -39,13 +50,13 @@ class Commands:
         flow: RequestFlow,
         directory: Directory,
         profile: Profile,
-        policy: Policy,
+        rota: RotaService,
         clock: Clock,
     ) -> None:
+        self._rota = rota
         self._flow = flow
         self._directory = directory
         self._profile = profile
-        self._policy = policy
         self._clock = clock
 
     async def handle(self, turn_context: TurnContext) -> None:
@@ -55,7 +66,9 @@ class Commands:
         if command == "new":
             await self._new_request(turn_context)
         elif command == "duty":
-            await turn_context.send_activity(await self._duty_text())
+            await turn_context.send_activity(await self.duty_text())
+        elif command == "cover":
+            await self._cover_form(turn_context)
         else:
             await turn_context.send_activity(MessageFactory.text(help_text(self._profile)))
 
@@ -71,8 +84,59 @@ class Commands:
         card = self._flow.new_request_form(person)
         await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
 
-    async def _duty_text(self) -> str:
-        duty = self._policy.rota.on_duty(self._clock.now())
+    def card_verbs(self) -> dict[str, invokes.CardHandler]:
+        """The Action.Execute verbs the 1:1 commands answer."""
+        return {VERB_SET_COVER: self._set_cover}
+
+    async def _cover_form(self, turn_context: TurnContext, problem: str | None = None) -> None:
+        person = await sender_of(turn_context, self._directory)
+        if person is None or Role.MAP_TEAM_MANAGER not in person.roles:
+            await turn_context.send_activity("Only MAP team managers can set cover.")
+            return
+        await turn_context.send_activity(
+            MessageFactory.attachment(CardFactory.adaptive_card(await self._form(problem)))
+        )
+
+    async def _form(self, problem: str | None = None) -> dict[str, Any]:
+        people = await self._directory.everyone()
+        workers = [
+            (p.id, p.name)
+            for p in people
+            if p.roles & {Role.MAP_TEAM_MANAGER, Role.MAP_ADVANCED_PRACTITIONER}
+        ]
+        managers = [(p.id, p.name) for p in people if Role.MAP_TEAM_MANAGER in p.roles]
+        today = self._clock.now().astimezone(ZoneInfo(self._profile.working_hours.timezone))
+        return cover_form(workers, managers, today.date().isoformat(), problem)
+
+    async def _set_cover(
+        self, turn_context: TurnContext, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        person = await sender_of(turn_context, self._directory)
+        if person is None:
+            return invokes.card_message("You are not in the directory of this service.")
+        try:
+            first, last = _day(data.get("firstDay")), _day(data.get("lastDay"))
+            cover = await self._rota.set_cover(
+                person,
+                str(data.get("covering") or ""),
+                str(data.get("covered") or "") or None,
+                first,
+                last,
+            )
+        except CoverRefused as refused:
+            return invokes.card_replacement(await self._form(str(refused)))
+        covering = await self._directory.by_id(cover.covering)
+        covered = await self._directory.by_id(cover.covered or "")
+        line = (
+            f"{covering.name if covering else 'Someone'} covers "
+            f"{covered.name if covered else 'the duty manager'} from {first:%a %-d %b} to "
+            f"{last:%a %-d %b} (set by {person.name})."
+        )
+        return invokes.card_replacement(card([text("Cover set", weight="Bolder"), text(line)]))
+
+    async def duty_text(self) -> str:
+        """Who is on duty now, in one line."""
+        duty = (await self._rota.rota()).on_duty(self._clock.now())
         primary = await self._directory.by_id(duty.primary or "")
         deputy = await self._directory.by_id(duty.deputy or "")
         if primary is None:
@@ -82,3 +146,10 @@ class Commands:
         if deputy is not None:
             text += f" Deputy: {deputy.name}."
         return text
+
+
+def _day(value: object) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise CoverRefused("Choose the days from the calendar.") from None

@@ -84,9 +84,12 @@ class Messenger:
 
     async def start_thread(self, channel_id: str, card: dict[str, Any]) -> str | None:
         """Post a card as a new thread in a channel; its id is the thread's root message id."""
-        reference = await self._channel_reference(channel_id)
         attachment = CardFactory.adaptive_card(card)
-        return await self._send(reference, MessageFactory.attachment(attachment))
+        return await self.post_in_channel(channel_id, MessageFactory.attachment(attachment))
+
+    async def post_in_channel(self, channel_id: str, activity: Activity) -> str | None:
+        """Post a message as a new thread in a channel."""
+        return await self._send(await self._channel_reference(channel_id), activity)
 
     async def reply_in_thread(
         self, channel_id: str, thread_id: str, activity: Activity

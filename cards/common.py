@@ -13,6 +13,7 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERB_REFRESH = "refresh"
 VERB_OPEN_FORM = "open_form"
 VERB_SUBMIT_REQUEST = "submit_request"
+VERB_SET_COVER = "set_cover"
 
 # Adaptive Card text is markdown and `<at>` tags mention people. Backslash escapes are not
 # reliably rendered by Teams, so the few characters that build links, mentions and emphasis are

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cards.common import VERB_REFRESH, VERB_SUBMIT_REQUEST, card, execute, plain, text
+from cards.common import (
+    VERB_REFRESH,
+    VERB_SET_COVER,
+    VERB_SUBMIT_REQUEST,
+    card,
+    execute,
+    plain,
+    text,
+)
 from domain.lifecycle import Action, Outcome
 
 
@@ -238,3 +246,46 @@ def posted_notice(reference: str, channel: str) -> dict[str, Any]:
             ),
         ]
     )
+
+
+def cover_form(
+    workers: Sequence[tuple[str, str]],
+    managers: Sequence[tuple[str, str]],
+    today: str,
+    problem: str | None = None,
+) -> dict[str, Any]:
+    """A MAP team manager sets cover: who, for whom, which days (people = (id, name))."""
+    covered = _choice_set(
+        "covered",
+        "Instead of",
+        [("Whoever is on duty", ""), *[(n, pid) for pid, n in managers]],
+        required=False,
+    )
+    covered["style"] = "compact"
+    covering = _choice_set("covering", "Who covers", [(n, pid) for pid, n in workers])
+    covering["style"] = "compact"
+    body = [
+        text("Set cover on the duty rota", weight="Bolder", size="Medium"),
+        *_notice(problem),
+        covering,
+        covered,
+        {
+            "type": "Input.Date",
+            "id": "firstDay",
+            "label": "First day",
+            "isRequired": True,
+            "min": today,
+            "value": today,
+            "errorMessage": "Choose the first day",
+        },
+        {
+            "type": "Input.Date",
+            "id": "lastDay",
+            "label": "Last day",
+            "isRequired": True,
+            "min": today,
+            "value": today,
+            "errorMessage": "Choose the last day",
+        },
+    ]
+    return card(body, [execute("Set cover", VERB_SET_COVER, {}, style="positive")])

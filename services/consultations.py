@@ -12,10 +12,12 @@ from domain.consultation import Consultation, Outcome, Status, Urgency
 from domain.errors import AlreadyDone, DomainError, InvalidRequest
 from domain.lifecycle import Action
 from domain.roles import Actor, Role
+from domain.rota import Rota
 from services.clock import Clock
 from services.directory import Directory, StaffPerson
 from services.policy import Policy
 from services.ports import ConcurrentUpdateError, Placement, UnitOfWork, UnitOfWorkFactory
+from services.rota import with_covers
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +52,18 @@ class Opened:
     created: bool
 
 
-Step = Callable[[Consultation, Actor, Mapping[str, object]], Awaitable[str]]
+Step = Callable[[UnitOfWork, Consultation, Actor, Mapping[str, object]], Awaitable[str]]
 
 
 class ConsultationService:
     """Opens consultations and applies people's actions to them, one transaction each."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, directory: Directory, clock: Clock, policy: Policy
+        self,
+        uow: UnitOfWorkFactory,
+        directory: Directory,
+        clock: Clock,
+        policy: Policy,
     ) -> None:
         self._uow = uow
         self._directory = directory
@@ -115,7 +121,7 @@ class ConsultationService:
                 acknowledge_due=due.acknowledge_due,
                 callback_due=due.callback_due,
             )
-            consultation.assign(await self._duty_manager(now), at=now)
+            consultation.assign(await self._duty_manager(uow, now), at=now)
             await uow.consultations.add(
                 consultation, Placement(channel_id, thread_id, None, source="post")
             )
@@ -153,7 +159,7 @@ class ConsultationService:
                 acknowledge_due=due.acknowledge_due,
                 callback_due=due.callback_due,
             )
-            consultation.assign(await self._duty_manager(now), at=now)
+            consultation.assign(await self._duty_manager(uow, now), at=now)
             await uow.consultations.add(
                 consultation, Placement(channel_id, None, None, source="form")
             )
@@ -225,7 +231,7 @@ class ConsultationService:
                 return ActionResult(None, False, "This request no longer exists.")
             read_version = consultation.version
             try:
-                message = await step(consultation, actor, inputs)
+                message = await step(uow, consultation, actor, inputs)
             except AlreadyDone as done:
                 return ActionResult(consultation, False, done.message, done)
             except DomainError as refused:
@@ -242,16 +248,20 @@ class ConsultationService:
 
     # --- steps ------------------------------------------------------------------------------
 
-    async def _acknowledge(self, c: Consultation, actor: Actor, _: Mapping[str, object]) -> str:
+    async def _acknowledge(
+        self, uow: UnitOfWork, c: Consultation, actor: Actor, _: Mapping[str, object]
+    ) -> str:
         c.acknowledge(actor, at=self._clock.now())
         return f"Acknowledged {c.reference}. Please call the requester back."
 
-    async def _record_callback(self, c: Consultation, actor: Actor, _: Mapping[str, object]) -> str:
+    async def _record_callback(
+        self, uow: UnitOfWork, c: Consultation, actor: Actor, _: Mapping[str, object]
+    ) -> str:
         c.record_callback(actor, at=self._clock.now())
         return f"Call-back recorded for {c.reference}."
 
     async def _record_outcome(
-        self, c: Consultation, actor: Actor, inputs: Mapping[str, object]
+        self, uow: UnitOfWork, c: Consultation, actor: Actor, inputs: Mapping[str, object]
     ) -> str:
         outcome = _outcome(inputs.get("outcome"))
         area_team = _text(inputs.get("areaTeam"))
@@ -265,18 +275,22 @@ class ConsultationService:
         )
         return f"Outcome recorded for {c.reference}."
 
-    async def _dispute(self, c: Consultation, actor: Actor, _: Mapping[str, object]) -> str:
+    async def _dispute(
+        self, uow: UnitOfWork, c: Consultation, actor: Actor, _: Mapping[str, object]
+    ) -> str:
         now = self._clock.now()
         c.dispute(actor, at=now)
         if c.review_level == 1:
-            reviewer = await self._level_one_reviewer(c, now)
+            reviewer = await self._level_one_reviewer(uow, c, now)
             if reviewer is None:
                 return "Dispute recorded; no other MAP team manager is available to review it."
             c.assign_reviewer(reviewer.actor(), at=now)
             return f"Dispute recorded; {reviewer.name} will review the decision."
         return "Dispute recorded; the service managers will review the decision."
 
-    async def _review(self, c: Consultation, actor: Actor, inputs: Mapping[str, object]) -> str:
+    async def _review(
+        self, uow: UnitOfWork, c: Consultation, actor: Actor, inputs: Mapping[str, object]
+    ) -> str:
         upheld = inputs.get("upheld") in (True, "true")
         outcome = None if upheld else _outcome(inputs.get("outcome"))
         c.review(
@@ -288,15 +302,21 @@ class ConsultationService:
         )
         return f"Review recorded for {c.reference}."
 
-    async def _withdraw(self, c: Consultation, actor: Actor, _: Mapping[str, object]) -> str:
+    async def _withdraw(
+        self, uow: UnitOfWork, c: Consultation, actor: Actor, _: Mapping[str, object]
+    ) -> str:
         c.withdraw(actor, at=self._clock.now())
         return f"{c.reference} withdrawn."
 
-    async def _close(self, c: Consultation, actor: Actor, _: Mapping[str, object]) -> str:
+    async def _close(
+        self, uow: UnitOfWork, c: Consultation, actor: Actor, _: Mapping[str, object]
+    ) -> str:
         c.close(actor, at=self._clock.now())
         return f"{c.reference} closed."
 
-    async def _reassign(self, c: Consultation, actor: Actor, inputs: Mapping[str, object]) -> str:
+    async def _reassign(
+        self, uow: UnitOfWork, c: Consultation, actor: Actor, inputs: Mapping[str, object]
+    ) -> str:
         target = await self._directory.by_id(_text(inputs.get("assigneeId")) or "")
         if target is None:
             raise InvalidRequest("Choose someone from the MAP team.", code="unknown_assignee")
@@ -304,7 +324,7 @@ class ConsultationService:
         return f"{c.reference} reassigned to {target.name}."
 
     async def _complete_checklist(
-        self, c: Consultation, actor: Actor, inputs: Mapping[str, object]
+        self, uow: UnitOfWork, c: Consultation, actor: Actor, inputs: Mapping[str, object]
     ) -> str:
         indicators = self._indicators(inputs.get("indicators"))
         validate_indicators(
@@ -322,6 +342,10 @@ class ConsultationService:
 
     # --- helpers ----------------------------------------------------------------------------
 
+    async def _rota(self, uow: UnitOfWork) -> Rota:
+        # Read in the same transaction: SQLite's one writer would wait on a second connection.
+        return with_covers(self._policy.rota, await uow.covers.covers(self._clock.now()))
+
     def _indicators(self, value: object) -> list[str]:
         """Indicator names from the card's choice values (their positions in the profile)."""
         names = []
@@ -331,10 +355,11 @@ class ConsultationService:
             names.append(self._policy.indicators[int(choice)])
         return names
 
-    async def _duty_manager(self, at: datetime) -> str:
+    async def _duty_manager(self, uow: UnitOfWork, at: datetime) -> str:
         managers = await self._directory.with_role(Role.MAP_TEAM_MANAGER)
         known = {p.id for p in await self._directory.everyone()}
-        responders = self._policy.rota.responders(
+        rota = await self._rota(uow)
+        responders = rota.responders(
             at,
             available=lambda person_id: person_id in known,
             all_managers=[m.id for m in managers],
@@ -343,11 +368,13 @@ class ConsultationService:
             raise InvalidRequest("No MAP team manager is configured.", code="no_manager")
         return responders[0]
 
-    async def _level_one_reviewer(self, c: Consultation, at: datetime) -> StaffPerson | None:
+    async def _level_one_reviewer(
+        self, uow: UnitOfWork, c: Consultation, at: datetime
+    ) -> StaffPerson | None:
         managers = await self._directory.with_role(Role.MAP_TEAM_MANAGER)
         excluded = {c.requester_id, c.decided_by, c.assignee_id}
         candidates = [m for m in managers if m.id not in excluded]
-        on_duty = self._policy.rota.on_duty(at).primary
+        on_duty = (await self._rota(uow)).on_duty(at).primary
         candidates.sort(key=lambda m: m.id != on_duty)
         return candidates[0] if candidates else None
 

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from domain.consultation import Consultation
 from domain.details import CaseDetails
+from domain.rota import Cover
 
 
 class ConcurrentUpdateError(Exception):
@@ -86,8 +87,17 @@ class DetailsStore(Protocol):
     async def purge(self, *, closed_before: datetime, at: datetime) -> int: ...
 
 
+class CoverReader(Protocol):
+    """Covers set in the bot, read inside the unit of work (SQLite allows one writer)."""
+
+    async def covers(self, ending_after: datetime) -> list[Cover]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything inside commits together or not at all."""
+
+    @property
+    def covers(self) -> CoverReader: ...
 
     @property
     def consultations(self) -> ConsultationStore: ...

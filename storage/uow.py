@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from storage.consultations import ConsultationRepository
 from storage.crypto import FieldCipher
 from storage.details import DetailsRepository
+from storage.rota_store import CoverRepository
 
 
 class SqlUnitOfWork:
@@ -16,6 +17,7 @@ class SqlUnitOfWork:
 
     consultations: ConsultationRepository
     details: DetailsRepository
+    covers: CoverRepository
 
     def __init__(self, engine: AsyncEngine, cipher: FieldCipher | None = None) -> None:
         # Without a cipher the unit of work cannot touch private details (some tests need none).
@@ -28,6 +30,7 @@ class SqlUnitOfWork:
         self._conn = await self._engine.connect()
         self._tx = await self._conn.begin()
         self.consultations = ConsultationRepository(self._conn)
+        self.covers = CoverRepository(self._conn)
         if self._cipher is not None:
             self.details = DetailsRepository(self._conn, self._cipher)
         return self

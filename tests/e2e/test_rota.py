@@ -1,0 +1,140 @@
+"""The duty rota in the bot: MAP managers set cover; Monday's post names who is on duty, once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from services.clock import MovableClock
+from tests.e2e.test_request_flow import _texts
+from tests.support import activities as act
+from tests.support.fake_connector import FakeConnector
+from tests.support.harness import BotUnderTest, local_settings
+
+MONDAY_8AM = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Ewa's week (the demo rota alternates)
+
+
+@pytest.fixture
+async def bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
+    clock = MovableClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # a Tuesday, Tom's week
+    running = BotUnderTest(local_settings(database_url), connector, clock=clock)
+    await running.start()
+    await running.send(act.installation_added(connector.service_url))
+    connector.calls.clear()
+    yield running
+    await running.stop()
+
+
+def _cover(bot: BotUnderTest, user: act.User, **data: Any) -> dict[str, Any]:
+    activity = act.personal_message(bot.connector.service_url, user, "")
+    activity.update(
+        type="invoke",
+        name="adaptiveCard/action",
+        value={
+            "action": {"type": "Action.Execute", "verb": "set_cover", "data": data},
+            "trigger": "manual",
+        },
+    )
+    return activity
+
+
+async def test_a_map_manager_sets_cover_and_new_requests_go_to_the_cover(
+    bot: BotUnderTest,
+) -> None:
+    url = bot.connector.service_url
+    await bot.send(act.personal_message(url, act.TOM, "set cover"))
+    assert "Set cover on the duty rota" in _texts(bot.connector.posted()[0].cards[0])
+    reply = await bot.send(
+        _cover(
+            bot,
+            act.TOM,
+            covering=act.EWA.aad_id,
+            covered=act.TOM.aad_id,
+            firstDay="2026-11-24",
+            lastDay="2026-11-27",
+        )
+    )
+    assert "Ewa Nowak covers Tom Okafor from Tue 24 Nov to Fri 27 Nov (set by Tom Okafor)" in (
+        _texts(reply.body["value"])
+    )
+    await bot.send(act.personal_message(url, act.PRIYA, "who is on duty"))
+    assert bot.connector.posted()[-1].text.startswith("On duty this week: Ewa Nowak (covering)")
+    post = act.channel_post(url, act.PRIYA, "Step up consultation please")
+    await bot.send(post)
+    card = next(
+        c
+        for c in bot.connector.posted()
+        if c.cards and c.conversation_id == post["conversation"]["id"]
+    )
+    assert "<at>Ewa Nowak</at>" in _texts(card.cards[0])
+
+
+@pytest.mark.parametrize(
+    ("user", "data", "reason"),
+    [
+        pytest.param(
+            act.PRIYA, {"covering": act.EWA.aad_id}, "Only MAP team managers", id="requester"
+        ),
+        pytest.param(
+            act.TOM,
+            {"covering": act.PRIYA.aad_id},
+            "Choose a MAP team manager",
+            id="requester-as-cover",
+        ),
+        pytest.param(
+            act.TOM,
+            {"covering": act.EWA.aad_id, "firstDay": "2026-11-27", "lastDay": "2026-11-25"},
+            "on or after",
+            id="backwards",
+        ),
+        pytest.param(
+            act.TOM,
+            {"covering": act.EWA.aad_id, "firstDay": "2026-11-02", "lastDay": "2026-11-06"},
+            "over already",
+            id="past",
+        ),
+        pytest.param(
+            act.TOM, {"covering": act.EWA.aad_id, "firstDay": "soon"}, "calendar", id="not-a-date"
+        ),
+    ],
+)
+async def test_a_cover_that_cannot_be_set_says_why_and_changes_nothing(
+    bot: BotUnderTest, user: act.User, data: dict[str, str], reason: str
+) -> None:
+    values = {"firstDay": "2026-11-25", "lastDay": "2026-11-26", **data}
+    reply = await bot.send(_cover(bot, user, **values))
+    assert reason in _texts(reply.body["value"])
+    await bot.send(act.personal_message(bot.connector.service_url, act.PRIYA, "duty"))
+    assert bot.connector.posted()[-1].text.startswith("On duty this week: Tom Okafor,")
+
+
+async def test_mondays_post_names_the_duty_manager_once_even_after_a_restart(
+    bot: BotUnderTest,
+) -> None:
+    clock = bot.clock
+    assert isinstance(clock, MovableClock)
+    clock.set(MONDAY_8AM)
+    ticker = bot.runtime.ticker
+    assert ticker is not None
+    await ticker.run_now()
+    assert [c for c in bot.connector.posted() if c.conversation_id == act.STEPUP_CHANNEL] == []
+    clock.set(datetime(2026, 11, 30, 9, 1, tzinfo=UTC))
+    await ticker.run_now()
+    await ticker.run_now()
+    await bot.restart()
+    assert bot.runtime.ticker is not None
+    await bot.runtime.ticker.run_now()
+    posts = [c for c in bot.connector.posted() if c.conversation_id == act.STEPUP_CHANNEL]
+    assert [p.text for p in posts] == [
+        "On duty this week for step-up requests: **Ewa Nowak**, MAP team manager. Deputy: Sam Reid."
+    ]
+
+
+async def test_a_bot_started_mid_week_does_not_announce_late(bot: BotUnderTest) -> None:
+    ticker = bot.runtime.ticker
+    assert ticker is not None
+    await ticker.run_now()  # the fixture's clock is Tuesday
+    assert [c for c in bot.connector.posted() if c.conversation_id == act.STEPUP_CHANNEL] == []
