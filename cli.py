@@ -1,4 +1,4 @@
-"""Command line: `python app.py [serve|migrate|check-config|dev|screen|package]`."""
+"""Command line: `python app.py [serve|migrate|check-config|dev|screen|reseal|package]`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--profile", type=Path, help="profile to check instead of STEPUP_PROFILE")
     sub.add_parser("dev", help="serve the bot and the Agents Playground together")
     sub.add_parser("screen", help="screen JSON lines from stdin for personal data")
+    sub.add_parser("reseal", help="re-encrypt stored details with the current key (rotation)")
     package = sub.add_parser("package", help="build the Teams app package (zip)")
     package.add_argument("--out", type=Path, help="zip to write (build/stepup-teams-app.zip)")
     args = parser.parse_args(argv)
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             return check_config(settings, args.profile)
         if command == "migrate":
             return asyncio.run(_migrate(settings))
+        if command == "reseal":
+            return asyncio.run(_reseal(settings))
         if command == "screen":
             return _screen(settings)
         if command == "dev":
@@ -69,6 +72,22 @@ async def _migrate(settings: Settings) -> int:
         log.info("migrations.applied", extra={"revision": migrate.head_revision()})
     finally:
         await engine.dispose()
+    return 0
+
+
+async def _reseal(settings: Settings) -> int:
+    """Re-seal every private value with the first key of the ring, in one transaction."""
+    from storage.db import create_engine
+    from storage.details import reseal_all
+    from storage.keys import build_cipher
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.begin() as conn:
+            changed = await reseal_all(conn, build_cipher(settings))
+    finally:
+        await engine.dispose()
+    print(f"re-sealed {changed} row(s) with the current key")
     return 0
 
 

@@ -170,3 +170,34 @@ class DetailsRepository:
             delete(dialog_drafts).where(dialog_drafts.c.consultation_id.in_(closed))
         )
         return int(result.rowcount or 0)
+
+
+async def reseal_all(conn: AsyncConnection, cipher: FieldCipher) -> int:
+    """Re-seal every stored value with the current key (the step before dropping an old key)."""
+    changed = 0
+    rows = (await conn.execute(select(case_details))).all()
+    for row in rows:
+        values = {}
+        for column in _SEALED:
+            token = getattr(row, column)
+            if token and cipher.needs_rotation(token):
+                values[column] = cipher.rotate(token, context=_context(column, row.consultation_id))
+        if values:
+            await conn.execute(
+                update(case_details)
+                .where(case_details.c.consultation_id == row.consultation_id)
+                .values(**values)
+            )
+            changed += 1
+    for row in (await conn.execute(select(dialog_drafts))).all():
+        token = row.values_sealed
+        if token and cipher.needs_rotation(token):
+            context = _context("values_sealed", row.consultation_id, row.person_id)
+            await conn.execute(
+                update(dialog_drafts)
+                .where(dialog_drafts.c.consultation_id == row.consultation_id)
+                .where(dialog_drafts.c.person_id == row.person_id)
+                .values(values_sealed=cipher.rotate(token, context=context))
+            )
+            changed += 1
+    return changed
