@@ -188,7 +188,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 
 def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
-    """Each tick records the escalations now due, delivers the outbox, posts the week's rota."""
+    """Each tick: escalations due, the outbox, the week's rota post, and retention."""
     assert runtime.engine is not None and runtime.directory is not None
     assert runtime.policy is not None and runtime.consultations is not None
     assert runtime.messenger is not None and runtime.views is not None
@@ -219,9 +219,17 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         runtime.profile.channel.id,
     )
 
+    details = runtime.details
+    assert details is not None
+    purged_at: list[float] = []
+
     async def tick() -> None:
         await escalations.tick()
         await announcer.tick()
+        # Retention: erase old sealed details at most hourly (the update is idempotent).
+        if not purged_at or time.monotonic() - purged_at[-1] > 3600:
+            purged_at.append(time.monotonic())
+            await details.purge_expired()
 
     return tick
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -266,3 +267,45 @@ async def test_details_for_someone_elses_request_are_refused(bot: BotUnderTest) 
     )
     assert "Only the person who asked" in reply.body["value"]
     assert await _sealed_rows(bot) == []
+
+
+async def test_details_are_erased_after_the_retention_period_from_the_tick(
+    bot: BotUnderTest,
+) -> None:
+    consultation_id, post, card = await _acknowledged_request(bot)
+    data = {"consultationId": consultation_id, **VALID}
+    await bot.send(_personal(bot, act.PRIYA, "provide_details", data))
+    await bot.send(
+        act.card_action(
+            bot.connector.service_url,
+            act.TOM,
+            "record_outcome",
+            {"consultationId": consultation_id, "outcome": "threshold_not_met"},
+            root_id=post["id"],
+            card_activity_id=card.returned_id or "",
+        )
+    )
+    await bot.send(
+        act.card_action(
+            bot.connector.service_url,
+            act.PRIYA,
+            "close",
+            {"consultationId": consultation_id},
+            root_id=post["id"],
+            card_activity_id=card.returned_id or "",
+        )
+    )
+    clock = bot.clock
+    assert isinstance(clock, MovableClock)
+    clock.set(TUESDAY_10AM + timedelta(days=364))
+    await bot.restart()  # a fresh tick: the hourly guard starts again
+    assert bot.runtime.ticker is not None
+    await bot.runtime.ticker.run_now()
+    assert (await _sealed_rows(bot))[0].ehm_sealed is not None  # not yet: 364 days
+    clock.set(TUESDAY_10AM + timedelta(days=366))
+    await bot.restart()
+    assert bot.runtime.ticker is not None
+    await bot.runtime.ticker.run_now()
+    row = (await _sealed_rows(bot))[0]
+    assert (row.ehm_sealed, row.oversight_sealed, row.phone_sealed) == (None, None, None)
+    assert row.purged_at is not None and row.ehm_fingerprint is not None
