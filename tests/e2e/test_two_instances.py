@@ -1,0 +1,108 @@
+"""Two app instances on one PostgreSQL behave as one: no lost card update, no double escalation.
+
+Each instance is a real app (its own engine, scheduler and clock) behind its own port, as two
+containers behind a load balancer would be; both talk to the same fake connector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from domain.consultation import Status
+from services.clock import MovableClock
+from tests.e2e.test_request_flow import _texts
+from tests.support import activities as act
+from tests.support.fake_connector import FakeConnector
+from tests.support.harness import BotUnderTest, local_settings
+
+TUESDAY_1630 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def pair(
+    database_url: str, connector: FakeConnector
+) -> AsyncIterator[tuple[BotUnderTest, BotUnderTest]]:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several instances need PostgreSQL (SQLite is for a single instance)")
+    first = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(TUESDAY_1630))
+    second = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(TUESDAY_1630))
+    await asyncio.gather(first.start(), second.start())
+    await first.send(act.installation_added(connector.service_url))
+    yield first, second
+    await asyncio.gather(first.stop(), second.stop())
+
+
+async def _post(bot: BotUnderTest) -> tuple[dict[str, Any], str, str]:
+    post = act.channel_post(bot.connector.service_url, act.PRIYA, "Urgent step up please")
+    await bot.send(post)
+    card = next(
+        c
+        for c in bot.connector.posted()
+        if c.cards and c.conversation_id == post["conversation"]["id"]
+    )
+    return post, card.cards[0]["actions"][0]["data"]["consultationId"], card.returned_id or ""
+
+
+async def test_two_managers_pressing_at_once_on_two_instances_change_it_once(
+    pair: tuple[BotUnderTest, BotUnderTest],
+) -> None:
+    first, second = pair
+    post, consultation_id, card_id = await _post(first)
+    url = first.connector.service_url
+    presses = [
+        act.card_action(
+            url,
+            user,
+            "acknowledge",
+            {"consultationId": consultation_id},
+            root_id=str(post["id"]),
+            card_activity_id=card_id,
+        )
+        for user in (act.TOM, act.SAM)
+    ]
+    replies = await asyncio.gather(first.send(presses[0]), second.send(presses[1]))
+    kinds = sorted(r.body["type"] for r in replies)
+    assert kinds == [
+        "application/vnd.microsoft.activity.message",
+        "application/vnd.microsoft.card.adaptive",
+    ]
+    found = await second.runtime.consultations.get(consultation_id)  # type: ignore[union-attr]
+    assert found is not None
+    consultation = found[0]
+    assert consultation.status is Status.ACKNOWLEDGED
+    assert [e.kind.value for e in consultation.events].count("acknowledged") == 1
+    updates = first.connector.of("update")
+    assert len(updates) == 1 and "Acknowledged" in _texts(updates[0].cards[0])
+
+
+async def test_the_end_of_day_escalation_is_sent_once_by_two_ticking_instances(
+    pair: tuple[BotUnderTest, BotUnderTest],
+) -> None:
+    first, second = pair
+    post, _, _ = await _post(first)
+    start = len(first.connector.calls)
+    body = json.dumps({"now": "2026-11-24T17:01:00+00:00"})
+    headers = {"Content-Type": "application/json"}
+    await asyncio.gather(
+        first.raw("POST", "/api/dev/clock", body, headers),
+        second.raw("POST", "/api/dev/clock", body, headers),
+    )
+    tickers = [bot.runtime.ticker for bot in pair]
+    assert all(tickers)
+    for _ in range(3):
+        await asyncio.gather(*(t.run_now() for t in tickers if t))
+            second.runtime.ticker.run_now(),
+        )  # type: ignore[union-attr]
+    calls = first.connector.calls[start:]
+    thread = [
+        c for c in calls if c.op == "reply" and c.conversation_id == post["conversation"]["id"]
+    ]
+    assert len(thread) == 1  # the @mention post, once
+    private = [c for c in calls if c.op in ("send", "reply") and c not in thread]
+    assert len(private) == 2  # Tom and Ewa, once each
