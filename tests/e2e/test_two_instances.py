@@ -97,8 +97,6 @@ async def test_the_end_of_day_escalation_is_sent_once_by_two_ticking_instances(
     assert all(tickers)
     for _ in range(3):
         await asyncio.gather(*(t.run_now() for t in tickers if t))
-            second.runtime.ticker.run_now(),
-        )  # type: ignore[union-attr]
     calls = first.connector.calls[start:]
     thread = [
         c for c in calls if c.op == "reply" and c.conversation_id == post["conversation"]["id"]
