@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import observability.metrics
 from bot.adapter import create_adapter
 from bot.announcer import DutyAnnouncer
 from bot.commands import Commands
@@ -26,6 +27,7 @@ from bot.views import ViewBuilder
 from dialogs.details_flow import DetailsDialog
 from domain.escalation import EscalationTimescales
 from graph.local_directory import ProfileDirectory
+from observability.middleware import request_ids
 from profiles.domain_map import policy_from_profile
 from profiles.loader import load_profile
 from profiles.schema import Profile
@@ -87,7 +89,7 @@ def create_app(
         profile=profile or load_profile(settings.profile_path),
         clock=clock,
     )
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_ids])
     app[RUNTIME] = runtime
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot)
@@ -224,7 +226,9 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
     purged_at: list[float] = []
 
     async def tick() -> None:
-        await escalations.tick()
+        report = await escalations.tick()
+        if report.sent:
+            observability.metrics.current().escalations_sent.add(report.sent)
         await announcer.tick()
         # Retention: erase old sealed details at most hourly (the update is idempotent).
         if not purged_at or time.monotonic() - purged_at[-1] > 3600:

@@ -103,8 +103,10 @@ def _screen(settings: Settings) -> int:
 
 def _serve(settings: Settings) -> int:
     from app import create_app
+    from observability.telemetry import configure_telemetry
 
     load_profile(settings.profile_path)  # fail fast, before binding the port
+    configure_telemetry()
     web.run_app(
         create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
     )

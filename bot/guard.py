@@ -15,6 +15,7 @@ from botbuilder.core import TurnContext
 from bot.inbound import Inbound
 from bot.messenger import Messenger, NoRoute
 from cards.common import plain
+from observability import metrics
 from privacy.model import Author, FindingType, Screening, StaffMember, Vocabulary
 from privacy.screen import Screener
 from profiles.schema import Profile
@@ -100,6 +101,8 @@ class ChannelGuard:
             f"you for them). A copy without those details:\n\n> {plain(screening.redacted)}"
         )
         await turn_context.send_activity(notice)
+        for kind in screening.types():
+            metrics.current().screen_hits.add(1, {"type": kind.value})
         log.warning(
             "guard.warned",
             extra={"activity_id": inbound.message_id, "types": ",".join(screening.types())},

@@ -16,6 +16,7 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
+from observability import metrics
 from services.clock import Clock
 from services.directory import StaffPerson
 from storage.conversations import ConversationStore
@@ -125,6 +126,7 @@ class Messenger:
 
         await self._adapter.continue_conversation(reference, guarded, self._app_id)
         if failures:
+            metrics.current().send_errors.add(1, {"error_type": type(failures[0]).__name__})
             raise failures[0]
 
     async def _thread_reference(self, channel_id: str, thread_id: str) -> ConversationReference:

@@ -30,6 +30,7 @@ from domain.consultation import Consultation
 from domain.errors import InvalidRequest
 from domain.lifecycle import Action
 from domain.roles import Role
+from observability import metrics
 from profiles.schema import Profile
 from services.consultations import ConsultationService, RequestForm
 from services.directory import Directory, StaffPerson
@@ -100,6 +101,8 @@ class RequestFlow:
             urgent=any(word in text for word in _URGENT_WORDS),
         )
         consultation = opened.consultation
+        if opened.created:
+            metrics.current().requests_opened.add(1, {"source": "post"})
         if not opened.created:
             log.info("post.redelivered", extra={"consultation_id": consultation.id})
             return
@@ -192,6 +195,7 @@ class RequestFlow:
                 f"{consultation.reference} is saved, but I could not post it in the channel. "
                 "Please post a short request there as well."
             )
+        metrics.current().requests_opened.add(1, {"source": "form"})
         if thread_id:
             await self._service.remember_thread(consultation.id, thread_id)
         return invokes.card_replacement(
@@ -232,6 +236,7 @@ class RequestFlow:
                         await self._form(verb, result.consultation, result.message)
                     )
                 return invokes.card_message(result.message)
+            _measure(verb, result.consultation)
             await self._after(verb, result.consultation)
             return invokes.card_replacement(
                 await self._views.personal_card(result.consultation, person)
@@ -291,3 +296,12 @@ class RequestFlow:
         person = await self._person(turn_context)
         found = await self._service.get(str(data.get("consultationId", "")))
         return person, found[0] if found else None
+
+
+def _measure(verb: str, consultation: Consultation) -> None:
+    """Count the action; time to acknowledge in minutes (codes only, no text)."""
+    instruments = metrics.current()
+    instruments.transitions.add(1, {"verb": verb})
+    if verb == Action.ACKNOWLEDGE and consultation.acknowledged_at is not None:
+        waited = consultation.acknowledged_at - consultation.posted_at
+        instruments.time_to_acknowledge.record(waited.total_seconds() / 60)

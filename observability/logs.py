@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import traceback
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -40,6 +41,9 @@ SAFE_FIELDS = frozenset(
 )
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
+# The id of the HTTP request being served, put on every log line written while serving it.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; exceptions keep their type and frames but not their message."""
@@ -54,6 +58,9 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key in SAFE_FIELDS and key not in _RESERVED and key != "event":
                 entry[key] = value if isinstance(value, int | float | bool) else str(value)
+        current_request = request_id.get()
+        if current_request and "request_id" not in entry:
+            entry["request_id"] = current_request
         if record.exc_info and record.exc_info[0] is not None:
             entry["exception"] = _describe(record.exc_info[0], record.exc_info[2])
         return json.dumps(entry, ensure_ascii=False)
