@@ -148,18 +148,9 @@ def reassign_form(
     return card(body, actions)
 
 
-def checklist_form(
-    consultation_id: str,
-    reference: str,
-    indicators: Sequence[str],
-    reduces_safety: str,
-    problem: str | None = None,
-) -> dict[str, Any]:
-    """The requester confirms the Level 4 indicators and the checklist, in the 1:1 chat."""
-    body = [
-        text(f"Complete the checklist for {reference}", weight="Bolder", size="Medium"),
-        text("Never type family details here: choose from the lists.", isSubtle=True),
-        *_notice(problem),
+def _checklist_inputs(indicators: Sequence[str], reduces_safety: str) -> list[dict[str, Any]]:
+    """The Level 4 indicators (choice values are profile positions) and the three items."""
+    return [
         _choice_set(
             "indicators",
             "Level 4 indicators",
@@ -175,6 +166,22 @@ def checklist_form(
         _toggle("supervision", "Management case supervision is recorded"),
         _toggle("evidence", "Evidence of the concerns and their impact is recorded"),
         _toggle("rationale", "All of this, with the rationale, is recorded on EHM"),
+    ]
+
+
+def checklist_form(
+    consultation_id: str,
+    reference: str,
+    indicators: Sequence[str],
+    reduces_safety: str,
+    problem: str | None = None,
+) -> dict[str, Any]:
+    """The requester confirms the Level 4 indicators and the checklist, in the 1:1 chat."""
+    body = [
+        text(f"Complete the checklist for {reference}", weight="Bolder", size="Medium"),
+        text("Never type family details here: choose from the lists.", isSubtle=True),
+        *_notice(problem),
+        *_checklist_inputs(indicators, reduces_safety),
     ]
     actions = [
         execute(
@@ -215,21 +222,7 @@ def request_form(
             size="Small",
             isSubtle=True,
         ),
-        _choice_set(
-            "indicators",
-            "Level 4 indicators",
-            [(name, str(i)) for i, name in enumerate(indicators)],
-            multi=True,
-            error="Choose at least one Level 4 indicator",
-        ),
-        text(
-            f"'{plain(reduces_safety)}' needs at least one other indicator.",
-            size="Small",
-            isSubtle=True,
-        ),
-        _toggle("supervision", "Management case supervision is recorded"),
-        _toggle("evidence", "Evidence of the concerns and their impact is recorded"),
-        _toggle("rationale", "All of this, with the rationale, is recorded on EHM"),
+        *_checklist_inputs(indicators, reduces_safety),
     ]
     actions = [execute("Post request", VERB_SUBMIT_REQUEST, {}, style="positive")]
     return card(body, actions)

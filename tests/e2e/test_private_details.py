@@ -69,16 +69,7 @@ def _in_chat(bot: BotUnderTest, user: act.User) -> list[ConnectorCall]:
 
 
 def _personal(bot: BotUnderTest, user: act.User, verb: str, data: dict[str, Any]) -> dict[str, Any]:
-    activity = act.card_action(
-        bot.connector.service_url, user, verb, data, root_id="x", card_activity_id="form"
-    )
-    activity["conversation"] = {
-        "conversationType": "personal",
-        "tenantId": act.TENANT,
-        "id": f"a:personal-{user.teams_id[3:]}",
-    }
-    activity["channelData"] = {"tenant": {"id": act.TENANT}}
-    return activity
+    return act.personal_card_action(bot.connector.service_url, user, verb, data)
 
 
 async def _sealed_rows(bot: BotUnderTest) -> list[Any]:

@@ -34,16 +34,7 @@ async def chat_bot(database_url: str, connector: FakeConnector) -> AsyncIterator
 def _personal_action(
     bot: BotUnderTest, user: act.User, verb: str, data: dict[str, Any]
 ) -> dict[str, Any]:
-    activity = act.card_action(
-        bot.connector.service_url, user, verb, data, root_id="x", card_activity_id="form-1"
-    )
-    activity["conversation"] = {
-        "conversationType": "personal",
-        "tenantId": act.TENANT,
-        "id": f"a:personal-{user.teams_id[3:]}",
-    }
-    activity["channelData"] = {"tenant": {"id": act.TENANT}}
-    return activity
+    return act.personal_card_action(bot.connector.service_url, user, verb, data)
 
 
 def _form(**overrides: Any) -> dict[str, Any]:

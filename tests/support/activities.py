@@ -205,3 +205,17 @@ def task_submit(
     activity["name"] = "task/submit"
     activity["value"] = {"type": "task/submit", "data": data, "context": {"theme": "default"}}
     return activity
+
+
+def personal_card_action(
+    service_url: str, user: User, verb: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """invoke adaptiveCard/action pressed on a card in the user's 1:1 chat with the bot."""
+    activity = card_action(service_url, user, verb, data, root_id="x", card_activity_id="form")
+    activity["conversation"] = {
+        "conversationType": "personal",
+        "tenantId": TENANT,
+        "id": f"a:personal-{user.teams_id[3:]}",
+    }
+    activity["channelData"] = {"tenant": {"id": TENANT}}
+    return activity
