@@ -125,8 +125,8 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     cipher = build_cipher(settings)
     engine = runtime.engine
 
-    def unit_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, cipher)
+    def unit_of_work(*, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, cipher, read_only=read_only)
 
     runtime.rota = RotaService(RotaStore(engine), directory, runtime.clock, runtime.policy)
     runtime.consultations = ConsultationService(

@@ -201,7 +201,7 @@ class ConsultationService:
 
     async def get(self, consultation_id: str) -> tuple[Consultation, Placement] | None:
         """A consultation and where it lives, or None."""
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             consultation = await uow.consultations.get(consultation_id)
             placement = await uow.consultations.placement(consultation_id)
         if consultation is None or placement is None:

@@ -66,12 +66,12 @@ class DetailsService:
 
     async def consultation(self, consultation_id: str) -> Consultation | None:
         """The consultation, for checks before a form is shown."""
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.consultations.get(consultation_id)
 
     async def draft(self, consultation_id: str, person: StaffPerson) -> Draft | None:
         """The person's draft, if any (expired ones included: the caller decides)."""
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.details.draft(consultation_id, person.id)
 
     async def save_draft(

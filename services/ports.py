@@ -116,9 +116,9 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    """Makes a fresh unit of work per use case."""
+    """Makes a fresh unit of work per use case (`read_only`: it will not write)."""
 
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
 
 
 # --- escalations: claimed in the database, sent through an outbox ------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import reading
 from storage.tables import conversation_refs, installations
 from storage.upsert import upsert
 
@@ -50,7 +51,7 @@ class ConversationStore:
 
     async def reference(self, key: str) -> dict[str, Any] | None:
         """The stored reference for `key`, if any."""
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             row = await conn.execute(
                 select(conversation_refs.c.reference).where(conversation_refs.c.key == key)
             )
@@ -103,7 +104,7 @@ class ConversationStore:
         )
 
     async def _one(self, query: Any) -> Installation | None:
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             row = (await conn.execute(query)).first()
         if row is None:
             return None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
 def async_url(database_url: str) -> URL:
@@ -31,7 +33,11 @@ def create_engine(database_url: str) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 15})
+        # SQLite has one writer at a time. Without a queue, waiting writers poll the lock and
+        # some lose for seconds under load; one pooled connection makes them queue in order.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 15}, pool_size=1, max_overflow=0, pool_timeout=30
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # aiosqlite's own transaction handling is off so that `BEGIN IMMEDIATE` below is ours.
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
@@ -50,7 +56,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "stepup_read_only"
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock at the start, so two writers never deadlock on upgrade
-    # from a read lock, and a claim (read-then-write) is atomic across processes.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # from a read lock, and a claim (read-then-write) is atomic across processes. Reads marked
+    # read-only take a plain BEGIN: in WAL mode they neither wait for nor block a writer.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only (on SQLite it does not queue behind writers)."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(**{READ_ONLY: True})

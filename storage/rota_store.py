@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.rota import Cover
+from storage.db import reading
 from storage.tables import announcements, rota_covers
 
 # A claimed announcement that was never marked sent (a crash, a failed send) is retried after this.
@@ -50,7 +51,7 @@ class RotaStore:
 
     async def covers(self, ending_after: datetime) -> list[Cover]:
         """Covers that are still running or to come."""
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             rows = await conn.execute(
                 select(rota_covers)
                 .where(rota_covers.c.ends_at > ending_after)

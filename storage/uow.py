@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from storage.consultations import ConsultationRepository
 from storage.crypto import FieldCipher
+from storage.db import READ_ONLY
 from storage.details import DetailsRepository
 from storage.rota_store import CoverRepository
 
@@ -19,7 +20,10 @@ class SqlUnitOfWork:
     details: DetailsRepository
     covers: CoverRepository
 
-    def __init__(self, engine: AsyncEngine, cipher: FieldCipher | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, cipher: FieldCipher | None = None, *, read_only: bool = False
+    ) -> None:
+        self._read_only = read_only
         # Without a cipher the unit of work cannot touch private details (some tests need none).
         self._engine = engine
         self._cipher = cipher
@@ -28,6 +32,8 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self._conn = await self._engine.connect()
+        if self._read_only:
+            self._conn = await self._conn.execution_options(**{READ_ONLY: True})
         self._tx = await self._conn.begin()
         self.consultations = ConsultationRepository(self._conn)
         self.covers = CoverRepository(self._conn)
