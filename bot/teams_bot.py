@@ -147,6 +147,15 @@ class StepUpBot(TeamsActivityHandler):
         if reason is not None:
             log.info("invoke.rejected", extra={"activity_name": name, "error_code": reason})
             return invokes.bad_invoke(reason)
+        if not self._from_our_tenant(describe(activity)):
+            # As for messages: another council's people never act on our requests.
+            log.info("invoke.ignored", extra={"activity_name": name, "error_code": "other_tenant"})
+            refusal = "This card is not available here."
+            return invokes.ok(
+                invokes.card_message(refusal)
+                if name == invokes.CARD_ACTION
+                else invokes.task_message(refusal)
+            )
         if name == invokes.CARD_ACTION:
             return invokes.ok(await self._card_action(turn_context, activity.value["action"]))
         data = activity.value.get("data") or {}
