@@ -162,6 +162,32 @@ class Links(_Strict):
     process: str | None = None
 
 
+class RotaList(_Strict):
+    """A SharePoint list holding duty weeks and covers; people by e-mail or Entra object id."""
+
+    site_id: str
+    list_id: str
+    week_field: str = "WeekStarting"
+    manager_field: str = "DutyManager"
+    cover_start_field: str = "CoverStart"
+    cover_end_field: str = "CoverEnd"
+    """Last day of the cover (inclusive), as in the profile's covers."""
+    covering_field: str = "Covering"
+    covered_field: str = "Covered"
+
+
+class GraphConfig(_Strict):
+    """Where production mode finds roles and the rota in Microsoft Graph (all optional)."""
+
+    role_groups: dict[Role, str] = Field(default_factory=dict)
+    """Role -> Entra security group id; roles not named here come from `people`."""
+    rota_list: RotaList | None = None
+    shifts_team_id: str | None = None
+    """Graph team id (group GUID) whose Teams Shifts schedule holds duty shifts."""
+    shifts_group_id: str | None = None
+    """Only shifts of this scheduling group count (all shifts when unset)."""
+
+
 class Profile(_Strict):
     """One council's configuration of the step-up process."""
 
@@ -184,6 +210,8 @@ class Profile(_Strict):
     places: tuple[str, ...] = ()
     """Place names staff use (centres, localities): never taken for a family's name."""
     small_number_threshold: int = Field(5, ge=1)
+    graph: GraphConfig = GraphConfig()
+    """Microsoft Graph sources, used when STEPUP_GRAPH_ENABLED is true."""
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Profile:

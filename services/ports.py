@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -10,7 +10,7 @@ from typing import Protocol
 
 from domain.consultation import Consultation
 from domain.details import CaseDetails
-from domain.rota import Cover
+from domain.rota import Cover, Rota
 
 
 class ConcurrentUpdateError(Exception):
@@ -227,3 +227,38 @@ class Notifier(Protocol):
     """Renders and sends one outbox message; any exception means the attempt failed."""
 
     async def deliver(self, message: OutboxMessage) -> None: ...
+
+
+# --- Microsoft Graph in production mode (adapters in graph/) -----------------------------------
+
+
+class RotaSource(Protocol):
+    """Where the duty rota is kept outside the profile: a SharePoint list or Teams Shifts."""
+
+    async def rota(self, base: Rota) -> Rota:
+        """`base` with the explicit weeks and covers this source holds added."""
+        ...
+
+
+class Availability(Protocol):
+    """Who is away (automatic replies on), so a request goes to the deputy instead."""
+
+    async def away(self, person_ids: Collection[str], at: datetime) -> frozenset[str]:
+        """The ids among `person_ids` that are away at `at`; an unknown answer means present."""
+        ...
+
+
+class MessageGuard(Protocol):
+    """Hides a channel post that contains family personal data, as a DLP policy would."""
+
+    async def hide(
+        self,
+        *,
+        team_id: str,
+        channel_id: str,
+        message_id: str,
+        root_id: str | None,
+        kinds: Sequence[str],
+    ) -> str:
+        """Hide the post (a reply when `root_id` is set); "hidden", else a reason code."""
+        ...
