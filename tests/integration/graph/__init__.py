@@ -1,0 +1,1 @@
+"""Graph adapters against the fake Graph server, through the real msgraph-sdk."""
