@@ -82,7 +82,7 @@ class DetailsDialog:
 
     async def fetch(self, person: StaffPerson | None, data: Mapping[str, Any]) -> dict[str, Any]:
         """Open the dialog; only the requester may."""
-        consultation, refusal = await self._requester_only(person, data)
+        consultation, refusal = await self._requester_only(person, data, audit="details.open")
         if refusal is not None or consultation is None or person is None:
             return invokes.task_message(refusal or "This request no longer exists.")
         state = await self._move(consultation.id, person, Step.OPEN)
@@ -152,7 +152,7 @@ class DetailsDialog:
     async def _submit(
         self, person: StaffPerson | None, data: Mapping[str, Any], *, for_dialog: bool
     ) -> _Sent:
-        consultation, refusal = await self._requester_only(person, data)
+        consultation, refusal = await self._requester_only(person, data, audit="details.give")
         if refusal is not None or consultation is None or person is None:
             return _Sent(refusal or "This request no longer exists.")
         draft = await self._service.draft(consultation.id, person)
@@ -204,7 +204,7 @@ class DetailsDialog:
             )
 
     async def _requester_only(
-        self, person: StaffPerson | None, data: Mapping[str, Any]
+        self, person: StaffPerson | None, data: Mapping[str, Any], *, audit: str | None = None
     ) -> tuple[Consultation | None, str | None]:
         if person is None:
             return None, "You are not in the directory of this service."
@@ -213,6 +213,8 @@ class DetailsDialog:
             return None, "This request no longer exists."
         if consultation.requester_id != person.id:
             log.warning("details.not_requester", extra={"consultation_id": consultation.id})
+            if audit is not None:
+                await self._service.audit_refusal(consultation.id, person.id, audit)
             return consultation, (
                 "Only the person who asked for the consultation can give these details."
             )

@@ -187,6 +187,19 @@ class DetailsService:
             earlier = await uow.details.earlier_referrals(consultation_id) if details else 0
         return Access(consultation, True, details, earlier)
 
+    async def audit_refusal(self, consultation_id: str, actor_id: str, action: str) -> None:
+        """Put a refused attempt on the details on record (for an existing request only)."""
+        async with self._uow() as uow:
+            if await uow.consultations.get(consultation_id) is None:
+                return
+            await uow.details.audit(
+                actor_id=actor_id[:64],
+                consultation_id=consultation_id,
+                action=action,
+                allowed=False,
+                at=self._clock.now(),
+            )
+
     async def purge_expired(self, now: datetime | None = None) -> int:
         """Erase the details of requests closed more than the retention period ago."""
         now = now or self._clock.now()
