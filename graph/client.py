@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import httpx
 from azure.core.credentials_async import AsyncTokenCredential
-from azure.core.exceptions import ClientAuthenticationError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 from kiota_abstractions.api_error import APIError
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
@@ -93,6 +93,8 @@ class GraphConnection:
             raise GraphError(f"http_{status}", status) from None
         except ClientAuthenticationError as exc:
             raise GraphError(_aadsts(exc) or "auth", 401) from None
+        except AzureError as exc:  # no token: Entra ID or the identity endpoint unreachable
+            raise GraphError(f"token_{type(exc).__name__}") from None
         except httpx.HTTPError as exc:
             raise GraphError(f"unreachable_{type(exc).__name__}") from None
 
@@ -108,10 +110,10 @@ class GraphConnection:
                 f"{self.settings.auth}, {code}): check the tenant id, client id and "
                 "secret or certificate, and that it has not expired"
             ) from None
-        except TimeoutError:
+        except (TimeoutError, AzureError) as exc:
             raise GraphConfigError(
-                "no Graph token within 20 s: is login.microsoftonline.com (or the managed "
-                "identity endpoint) reachable?"
+                f"no Graph token ({type(exc).__name__}): is login.microsoftonline.com (or the "
+                "managed identity endpoint) reachable from the app?"
             ) from None
 
     async def close(self) -> None:
