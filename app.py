@@ -17,7 +17,7 @@ from bot.adapter import create_adapter
 from bot.announcer import DutyAnnouncer
 from bot.commands import Commands
 from bot.dev_routes import add_dev_routes
-from bot.guard import ChannelGuard, screener_for
+from bot.guard import screener_for
 from bot.http import messages_handler
 from bot.messenger import Messenger
 from bot.notifier import EscalationNotifier
@@ -26,7 +26,9 @@ from bot.teams_bot import BotDeps, StepUpBot
 from bot.views import ViewBuilder
 from dialogs.details_flow import DetailsDialog
 from domain.escalation import EscalationTimescales
+from graph.directory import GraphDirectory
 from graph.local_directory import ProfileDirectory
+from graph.wiring import graph_directory, guard_for, start_graph
 from observability.middleware import request_ids
 from profiles.domain_map import policy_from_profile
 from profiles.loader import load_profile
@@ -35,6 +37,7 @@ from scheduler.runner import Ticker
 from services.clock import Clock, MovableClock, SystemClock
 from services.consultations import ConsultationService
 from services.details import DetailsService
+from services.directory import Directory
 from services.escalations import EscalationService
 from services.policy import Policy
 from services.rota import RotaService
@@ -68,7 +71,7 @@ class Runtime:
     consultations: ConsultationService | None = None
     details: DetailsService | None = None
     rota: RotaService | None = None
-    directory: ProfileDirectory | None = None
+    directory: Directory | None = None
     policy: Policy | None = None
     messenger: Messenger | None = None
     views: ViewBuilder | None = None
@@ -122,6 +125,9 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     assert runtime.engine is not None
     directory = runtime.directory = _directory(runtime)
     runtime.policy = policy_from_profile(runtime.profile)
+    if isinstance(directory, GraphDirectory):
+        # Start-up check: a token, people, roles and the rota, or one line saying what to fix.
+        runtime.policy = await start_graph(directory, runtime.policy, runtime.clock)
     cipher = build_cipher(settings)
     engine = runtime.engine
 
@@ -147,6 +153,13 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         runtime.consultations, directory, messenger, runtime.profile, views, details
     )
     commands = Commands(requests, directory, runtime.profile, runtime.rota, runtime.clock)
+    guard = guard_for(
+        directory,
+        screener_for(runtime.profile, await directory.everyone()),
+        messenger,
+        runtime.profile,
+        runtime.conversations,
+    )
     bot = StepUpBot(
         BotDeps(
             profile=runtime.profile,
@@ -157,24 +170,22 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
             card_verbs={**requests.card_verbs(), **commands.card_verbs()},
             details=details,
             directory=directory,
-            guard=ChannelGuard(
-                screener_for(runtime.profile, await directory.everyone()),
-                messenger,
-                runtime.profile,
-            ),
+            guard=guard,
         )
     )
     runtime.views = views
     runtime.handle_activity = messages_handler(adapter, bot)
     log.info("bot.ready", extra={"mode": settings.mode.value})
-    # Block mode needs Graph (ChannelMessage.UpdatePolicyViolation.All); until then: warn.
-    log.warning("guard.mode", extra={"mode": ChannelGuard.mode})
+    # Block mode with Graph (ChannelMessage.UpdatePolicyViolation.All); warn mode without.
+    (log.info if guard.mode == "block" else log.warning)("guard.mode", extra={"mode": guard.mode})
     yield
+    if isinstance(directory, GraphDirectory):
+        await directory.close()
 
 
-def _directory(runtime: Runtime) -> ProfileDirectory:
-    """Who people are: the profile's people (local mode; production until Graph lands)."""
-    return ProfileDirectory(runtime.profile)
+def _directory(runtime: Runtime) -> Directory:
+    """Who people are: Microsoft Graph when STEPUP_GRAPH_ENABLED, else the profile's people."""
+    return graph_directory(runtime.settings, runtime.profile) or ProfileDirectory(runtime.profile)
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
