@@ -17,3 +17,9 @@ async def sender_of(turn_context: TurnContext, directory: Directory) -> StaffPer
         if found is not None:
             return found
     return await directory.by_teams_id(sender.id) if sender.id else None
+
+
+def sender_key(turn_context: TurnContext) -> str | None:
+    """The sender's Entra object id, else their `29:` id: who to audit when they are unknown."""
+    sender = turn_context.activity.from_property
+    return (sender.aad_object_id or sender.id or None) if sender is not None else None

@@ -11,7 +11,7 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from bot import invokes
 from bot.inbound import Inbound
 from bot.messenger import Messenger, NoRoute
-from bot.people import sender_of
+from bot.people import sender_key, sender_of
 from bot.texts import out_of_hours_text
 from bot.views import ViewBuilder
 from cards.common import VERB_OPEN_FORM, VERB_REFRESH, VERB_SUBMIT_REQUEST
@@ -73,14 +73,17 @@ class RequestFlow:
             verbs[verb] = self._performer(verb)
         if self._details is not None:
             details = self._details
-            verbs[VERB_PROVIDE_DETAILS] = self._with_person(details.submit_card)
+            verbs[VERB_PROVIDE_DETAILS] = self._with_person(details.submit_card, "details.give")
             verbs[VERB_CANCEL_DETAILS] = self._with_person(details.cancel)
-            verbs[VERB_VIEW_DETAILS] = self._with_person(details.view)
+            verbs[VERB_VIEW_DETAILS] = self._with_person(details.view, "details.view")
         return verbs
 
-    def _with_person(self, handler: PersonHandler) -> invokes.CardHandler:
+    def _with_person(self, handler: PersonHandler, audit: str | None = None) -> invokes.CardHandler:
         async def call(turn_context: TurnContext, data: Mapping[str, Any]) -> dict[str, Any]:
-            return await handler(await self._person(turn_context), data)
+            person = await self._person(turn_context)
+            if person is None and audit is not None and self._details is not None:
+                await self._details.refuse_unknown(sender_key(turn_context), data, audit)
+            return await handler(person, data)
 
         return call
 

@@ -16,7 +16,7 @@ from bot.commands import Commands
 from bot.guard import ChannelGuard
 from bot.inbound import Inbound, Where, describe
 from bot.messenger import channel_key, user_key
-from bot.people import sender_of
+from bot.people import sender_key, sender_of
 from bot.requests import RequestFlow
 from bot.texts import help_text, welcome_text
 from cards.details import DIALOG_ID
@@ -163,6 +163,9 @@ class StepUpBot(TeamsActivityHandler):
         if details is None or data.get("dialog") != DIALOG_ID or self._deps.directory is None:
             return invokes.ok(invokes.task_message("This dialog is not available."))
         person = await sender_of(turn_context, self._deps.directory)
+        if person is None:
+            action = "details.open" if name == invokes.TASK_FETCH else "details.give"
+            await details.refuse_unknown(sender_key(turn_context), data, action)
         if name == invokes.TASK_FETCH:
             return invokes.ok(await details.fetch(person, data))
         return invokes.ok(await details.submit_task(person, data))

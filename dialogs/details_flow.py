@@ -147,6 +147,14 @@ class DetailsDialog:
             return invokes.card_message("I could not reach your 1:1 chat with the bot.")
         return invokes.card_message("I've sent the details to you in a private chat.")
 
+    async def refuse_unknown(
+        self, sender_id: str | None, data: Mapping[str, Any], action: str
+    ) -> None:
+        """Someone outside the directory tried `action`: refused by the caller, on record here."""
+        if sender_id:
+            consultation_id = str(data.get("consultationId", ""))
+            await self._service.audit_refusal(consultation_id, sender_id, action)
+
     # --- shared steps -----------------------------------------------------------------------
 
     async def _submit(
