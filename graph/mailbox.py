@@ -1,9 +1,12 @@
 """Out of office from Exchange automatic replies: who is away, so requests go to the deputy.
 
-Use (services/consultations.py, before the unit of work opens, so no transaction waits on Graph):
+How the assignment uses it (services/consultations.py), before its unit of work opens so no
+transaction waits on Graph, for the rota's people (rotation, deputies, MAP managers and APs):
 
-    away = await availability.away(rota_people, now)       # Availability port, bounded, cached
-    available = available_unless_away(known, away)         # pass to Rota.responders(...)
+    away = await availability.away(people, now)        # the Availability port; cached, bounded
+    rota.responders(now, available_unless_away(known, away), all_managers)
+
+Composition root: `OutOfOffice(directory.graph)` when the directory is a GraphDirectory.
 """
 
 from __future__ import annotations
@@ -50,12 +53,18 @@ def available_unless_away(known: Collection[str], away: Collection[str]) -> Call
 
 
 class OutOfOffice:
-    """The `Availability` port: `GET /users/{id}/mailboxSettings/automaticRepliesSetting`."""
+    """The `Availability` port: `GET /users/{id}/mailboxSettings/automaticRepliesSetting`.
+
+    An answer older than the TTL (at most 5 minutes) is still used while a fresh one is fetched
+    in the background; only a person never asked about waits (bounded by the Graph timeout).
+    """
 
     def __init__(self, graph: GraphConnection, *, monotonic: Callable[[], float] = time.monotonic):
         self._graph = graph
         self._now = monotonic
+        self._ttl = min(graph.settings.cache_ttl_seconds, 300.0)
         self._cache: dict[str, tuple[float, AutomaticRepliesSetting]] = {}
+        self._refreshing: dict[str, asyncio.Task[AutomaticRepliesSetting | None]] = {}
 
     async def away(self, person_ids: Collection[str], at: datetime) -> frozenset[str]:
         """Those of `person_ids` with automatic replies on at `at`; failures count as present."""
@@ -63,10 +72,27 @@ class OutOfOffice:
         settings = await asyncio.gather(*(self._setting(p) for p in ids))
         return frozenset(p for p, s in zip(ids, settings, strict=True) if s and replies_on(s, at))
 
+    async def settle(self) -> None:
+        """Wait for background refreshes (tests)."""
+        await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Cancel background refreshes (shutdown; the Graph client is closed by its owner)."""
+        for task in list(self._refreshing.values()):
+            task.cancel()
+        await self.settle()
+
     async def _setting(self, person_id: str) -> AutomaticRepliesSetting | None:
         cached = self._cache.get(person_id)
-        if cached is not None and cached[0] > self._now():
-            return cached[1]
+        if cached is None:
+            return await self._fetch(person_id)
+        if cached[0] <= self._now() and person_id not in self._refreshing:
+            task = asyncio.create_task(self._fetch(person_id))
+            self._refreshing[person_id] = task
+            task.add_done_callback(lambda _: self._refreshing.pop(person_id, None))
+        return cached[1]
+
+    async def _fetch(self, person_id: str) -> AutomaticRepliesSetting | None:
         builder = self._graph.client.users.by_user_id(person_id).mailbox_settings
         request = builder.to_get_request_information()
         request.url_template = _PATH  # the SDK has no builder for the sub-resource
@@ -79,8 +105,7 @@ class OutOfOffice:
             log.warning("mailbox.lookup_failed", extra={"error_code": failed.code})
             return None
         if setting is not None:
-            ttl = self._graph.settings.cache_ttl_seconds
-            self._cache[person_id] = (self._now() + min(ttl, 300.0), setting)
+            self._cache[person_id] = (self._now() + self._ttl, setting)
         return setting
 
 

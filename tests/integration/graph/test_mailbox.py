@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -73,3 +74,21 @@ async def test_answers_are_cached_and_failures_count_as_present(
     assert await ooo.away(PEOPLE, TUESDAY) == {act.EWA.aad_id}
     # Three asked once each; Tom asked again because his failure was not cached.
     assert len(fake.of("GET", "/mailboxSettings")) == 4
+
+
+async def test_an_old_answer_is_used_at_once_and_refreshed_in_the_background(
+    fake: fg.FakeGraph, connection: GraphConnection
+) -> None:
+    now = [0.0]
+    ooo = OutOfOffice(connection, monotonic=lambda: now[0])
+    assert await ooo.away([act.TOM.aad_id], TUESDAY) == frozenset()
+
+    fake.automatic_replies[act.TOM.aad_id] = {"status": "alwaysEnabled"}
+    fake.fail("GET", "/mailboxSettings", 200, delay=1.0)  # Graph is slow now
+    now[0] = 301.0
+    started = time.perf_counter()
+    assert await ooo.away([act.TOM.aad_id], TUESDAY) == frozenset()  # the old answer...
+    assert time.perf_counter() - started < 0.5  # ...at once
+    await ooo.settle()
+    assert await ooo.away([act.TOM.aad_id], TUESDAY) == {act.TOM.aad_id}
+    assert len(fake.of("GET", "/mailboxSettings")) == 2
