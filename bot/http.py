@@ -22,6 +22,8 @@ from botbuilder.schema import Activity, ActivityTypes
 log = logging.getLogger(__name__)
 
 _MAX_ID = 1024
+# Teams activities nest a handful of levels; far deeper JSON only exhausts the stack later.
+_MAX_DEPTH = 64
 
 
 class BadActivity(ValueError):
@@ -32,6 +34,8 @@ def parse_activity(payload: Any) -> Activity:
     """Check the envelope a turn needs and build the botbuilder Activity."""
     if not isinstance(payload, dict):
         raise BadActivity("the body must be a JSON object")
+    if _depth(payload) > _MAX_DEPTH:
+        raise BadActivity("the activity is nested too deeply")
     kind = payload.get("type")
     if not isinstance(kind, str) or not kind:
         raise BadActivity("the activity has no type")
@@ -51,6 +55,18 @@ def parse_activity(payload: Any) -> Activity:
     except Exception:  # msrest raises several types; none may become a 500
         raise BadActivity("the activity does not match the Bot Framework schema") from None
     return activity
+
+
+def _depth(payload: Any) -> int:
+    """How deeply objects and arrays nest (counted without recursion)."""
+    deepest, stack = 0, [(payload, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _short_str(value: object) -> bool:
@@ -80,6 +96,8 @@ def messages_handler(
             payload = json.loads(await request.text())
         except (json.JSONDecodeError, UnicodeDecodeError):
             return _bad_request("the body is not valid JSON")
+        except RecursionError:  # the parser's own stack gave out: thousands of levels deep
+            return _bad_request("the body is nested too deeply")
         try:
             activity = parse_activity(payload)
         except BadActivity as exc:
