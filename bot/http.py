@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 _MAX_ID = 1024
 # Teams activities nest a handful of levels; far deeper JSON only exhausts the stack later.
 _MAX_DEPTH = 64
+# NUL (PostgreSQL text refuses it) and lone surrogates (not encodable as UTF-8) arrive escaped
+# in valid JSON and crash whatever stores, seals or logs them: each becomes U+FFFD at the edge.
+_UNSAFE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 class BadActivity(ValueError):
@@ -36,6 +40,7 @@ def parse_activity(payload: Any) -> Activity:
         raise BadActivity("the body must be a JSON object")
     if _depth(payload) > _MAX_DEPTH:
         raise BadActivity("the activity is nested too deeply")
+    payload = _cleaned(payload)
     kind = payload.get("type")
     if not isinstance(kind, str) or not kind:
         raise BadActivity("the activity has no type")
@@ -67,6 +72,17 @@ def _depth(payload: Any) -> int:
             children = node.values() if isinstance(node, dict) else node
             stack.extend((child, depth + 1) for child in children)
     return deepest
+
+
+def _cleaned(value: Any) -> Any:
+    """The payload with every unsafe character replaced (depth is already bounded)."""
+    if isinstance(value, str):
+        return _UNSAFE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_cleaned(key): _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
 
 
 def _short_str(value: object) -> bool:
