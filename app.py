@@ -28,6 +28,7 @@ from dialogs.details_flow import DetailsDialog
 from domain.escalation import EscalationTimescales
 from graph.directory import GraphDirectory
 from graph.local_directory import ProfileDirectory
+from graph.mailbox import OutOfOffice
 from graph.wiring import graph_directory, guard_for, start_graph
 from observability.middleware import request_ids
 from profiles.domain_map import policy_from_profile
@@ -135,8 +136,10 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         return SqlUnitOfWork(engine, cipher, read_only=read_only)
 
     runtime.rota = RotaService(RotaStore(engine), directory, runtime.clock, runtime.policy)
+    # Out of office (automatic replies) only with Graph: a duty manager away hands to the deputy.
+    availability = OutOfOffice(directory.graph) if isinstance(directory, GraphDirectory) else None
     runtime.consultations = ConsultationService(
-        unit_of_work, directory, runtime.clock, runtime.policy
+        unit_of_work, directory, runtime.clock, runtime.policy, availability
     )
     runtime.details = DetailsService(unit_of_work, runtime.clock, runtime.policy)
     messenger = runtime.messenger = Messenger(
@@ -179,6 +182,8 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     # Block mode with Graph (ChannelMessage.UpdatePolicyViolation.All); warn mode without.
     (log.info if guard.mode == "block" else log.warning)("guard.mode", extra={"mode": guard.mode})
     yield
+    if availability is not None:
+        await availability.close()
     if isinstance(directory, GraphDirectory):
         await directory.close()
 

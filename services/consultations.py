@@ -16,7 +16,13 @@ from domain.rota import Rota
 from services.clock import Clock
 from services.directory import Directory, StaffPerson
 from services.policy import Policy
-from services.ports import ConcurrentUpdateError, Placement, UnitOfWork, UnitOfWorkFactory
+from services.ports import (
+    Availability,
+    ConcurrentUpdateError,
+    Placement,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from services.rota import with_covers
 
 log = logging.getLogger(__name__)
@@ -64,7 +70,9 @@ class ConsultationService:
         directory: Directory,
         clock: Clock,
         policy: Policy,
+        availability: Availability | None = None,
     ) -> None:
+        self._availability = availability
         self._uow = uow
         self._directory = directory
         self._clock = clock
@@ -103,6 +111,7 @@ class ConsultationService:
     ) -> Opened:
         """Open a request for a new channel post and assign it to the duty manager."""
         now = self._clock.now()
+        away = await self._away(now)  # asked before the transaction: no lock waits on Graph
         async with self._uow() as uow:
             existing = await uow.consultations.id_for_thread(channel_id, thread_id)
             if existing is not None:
@@ -121,7 +130,7 @@ class ConsultationService:
                 acknowledge_due=due.acknowledge_due,
                 callback_due=due.callback_due,
             )
-            consultation.assign(await self._duty_manager(uow, now), at=now)
+            consultation.assign(await self._duty_manager(uow, now, away), at=now)
             await uow.consultations.add(
                 consultation, Placement(channel_id, thread_id, None, source="post")
             )
@@ -146,6 +155,7 @@ class ConsultationService:
         if form.service not in self._policy.services:
             raise InvalidRequest("Choose your service from the list.", code="unknown_service")
         now = self._clock.now()
+        away = await self._away(now)  # asked before the transaction: no lock waits on Graph
         async with self._uow() as uow:
             due = self._policy.deadlines(now)
             consultation = Consultation.submit(
@@ -159,7 +169,7 @@ class ConsultationService:
                 acknowledge_due=due.acknowledge_due,
                 callback_due=due.callback_due,
             )
-            consultation.assign(await self._duty_manager(uow, now), at=now)
+            consultation.assign(await self._duty_manager(uow, now, away), at=now)
             await uow.consultations.add(
                 consultation, Placement(channel_id, None, None, source="form")
             )
@@ -355,13 +365,23 @@ class ConsultationService:
             names.append(self._policy.indicators[int(choice)])
         return names
 
-    async def _duty_manager(self, uow: UnitOfWork, at: datetime) -> str:
+    async def _away(self, at: datetime) -> frozenset[str]:
+        """MAP workers with automatic replies on (Graph); nobody when that is not known."""
+        if self._availability is None:
+            return frozenset()
+        workers = await self._directory.with_role(Role.MAP_TEAM_MANAGER)
+        workers += await self._directory.with_role(Role.MAP_ADVANCED_PRACTITIONER)
+        return await self._availability.away({p.id for p in workers}, at)
+
+    async def _duty_manager(
+        self, uow: UnitOfWork, at: datetime, away: frozenset[str] = frozenset()
+    ) -> str:
         managers = await self._directory.with_role(Role.MAP_TEAM_MANAGER)
         known = {p.id for p in await self._directory.everyone()}
         rota = await self._rota(uow)
         responders = rota.responders(
             at,
-            available=lambda person_id: person_id in known,
+            available=lambda person_id: person_id in known and person_id not in away,
             all_managers=[m.id for m in managers],
         )
         if not responders:

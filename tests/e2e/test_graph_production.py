@@ -183,3 +183,18 @@ async def test_refused_credentials_stop_the_start_up_with_one_clear_line(
     assert "AADSTS7000215" in message and "secret" in message
     assert SECRET not in message
     assert credential.closed
+
+
+async def test_a_duty_manager_with_automatic_replies_on_hands_new_requests_to_the_deputy(
+    graph_bot: BotUnderTest, fake: fg.FakeGraph
+) -> None:
+    fake.automatic_replies[fg.MORGAN.aad_id] = {"status": "alwaysEnabled"}
+    await graph_bot.start()
+    try:
+        await graph_bot.send(act.installation_added(graph_bot.connector.service_url))
+        post = act.channel_post(graph_bot.connector.service_url, act.PRIYA, "Step up please")
+        await graph_bot.send(post)
+        shown = _texts(_thread_card(graph_bot.connector, post).cards[0])
+        assert "<at>Sam Reid</at>" in shown and "Morgan Lee" not in shown
+    finally:
+        await graph_bot.stop()
