@@ -55,6 +55,16 @@ def parse_activity(payload: Any) -> Activity:
         not isinstance(sender, dict) or not _short_str(sender.get("id"))
     ):
         raise BadActivity("the activity has no sender id")
+    recipient = payload.get("recipient")
+    if not isinstance(recipient, dict) or not _short_str(recipient.get("id")):
+        raise BadActivity("the activity has no recipient id")
+    if kind == ActivityTypes.invoke and not _short_str(payload.get("name")):
+        raise BadActivity("the invoke has no name")
+    channel_data = payload.get("channelData")
+    if channel_data is None:
+        payload["channelData"] = {}  # botbuilder's Teams handler reads it without a guard
+    elif not isinstance(channel_data, dict):
+        raise BadActivity("the activity's channelData must be an object")
     try:
         activity = Activity().deserialize(payload)
     except Exception:  # msrest raises several types; none may become a 500
