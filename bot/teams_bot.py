@@ -65,6 +65,16 @@ class StepUpBot(TeamsActivityHandler):
             )
         log.info("bot.removed", extra={"conversation_kind": inbound.where.value})
 
+    async def on_teams_members_added_dispatch(
+        self,
+        members_added: list[ChannelAccount],
+        team_info: TeamInfo,
+        turn_context: TurnContext,
+    ) -> None:
+        """Skip botbuilder's lookup of each added member on the connector: only the ids matter
+        here, and a member it cannot find (gone again, throttled) would fail the whole turn."""
+        await self.on_teams_members_added(members_added, team_info, turn_context)
+
     async def on_teams_members_added(
         self,
         teams_members_added: list[ChannelAccount],
