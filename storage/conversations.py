@@ -13,6 +13,9 @@ from storage.db import reading
 from storage.tables import conversation_refs, installations
 from storage.upsert import upsert
 
+# installations.team_name is String(200); Teams allows 256 characters, and the name is only shown.
+TEAM_NAME_MAX = 200
+
 
 @dataclass(frozen=True, slots=True)
 class Installation:
@@ -64,7 +67,7 @@ class ConversationStore:
             "tenant_id": installation.tenant_id,
             "team_thread_id": installation.team_thread_id,
             "aad_group_id": installation.aad_group_id,
-            "team_name": installation.team_name,
+            "team_name": _team_name(installation.team_name),
             "service_url": installation.service_url,
             "installed_at": installation.installed_at,
             "removed_at": None,
@@ -117,3 +120,7 @@ class ConversationStore:
             installed_at=row.installed_at,
             removed_at=row.removed_at,
         )
+
+
+def _team_name(name: str | None) -> str | None:
+    return name[:TEAM_NAME_MAX] if name is not None else None
