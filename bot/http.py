@@ -19,6 +19,7 @@ from aiohttp import web
 from botbuilder.core import Bot, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
+from botbuilder.schema.teams import TeamsChannelData
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,18 @@ _MAX_DEPTH = 64
 # NUL (PostgreSQL text refuses it) and lone surrogates (not encodable as UTF-8) arrive escaped
 # in valid JSON and crash whatever stores, seals or logs them: each becomes U+FFFD at the edge.
 _UNSAFE = re.compile(r"[\x00\ud800-\udfff]")
+# Teams' tenant, user and group ids are GUIDs (36 characters) and its team and channel ids are
+# thread ids well under 100: longer ones are forged, and would not fit where they are stored.
+_ID_LIMITS = {
+    ("from", "aadObjectId"): 64,
+    ("conversation", "tenantId"): 64,
+    ("channelData", "tenant", "id"): 64,
+    ("channelData", "team", "aadGroupId"): 64,
+    ("channelData", "team", "id"): 200,
+    ("channelData", "teamsTeamId"): 200,
+    ("channelData", "channel", "id"): 200,
+    ("channelData", "teamsChannelId"): 200,
+}
 
 
 class BadActivity(ValueError):
@@ -60,11 +73,19 @@ def parse_activity(payload: Any) -> Activity:
         raise BadActivity("the activity has no recipient id")
     if kind == ActivityTypes.invoke and not _short_str(payload.get("name")):
         raise BadActivity("the invoke has no name")
+    for path, limit in _ID_LIMITS.items():
+        value = _at(payload, path)
+        if isinstance(value, str) and len(value) > limit:
+            raise BadActivity(f"{'.'.join(path)} is longer than Teams ever sends")
     channel_data = payload.get("channelData")
     if channel_data is None:
         payload["channelData"] = {}  # botbuilder's Teams handler reads it without a guard
     elif not isinstance(channel_data, dict):
         raise BadActivity("the activity's channelData must be an object")
+    try:
+        TeamsChannelData().deserialize(payload["channelData"])  # as the Teams handler will
+    except Exception:  # msrest raises several types; none may become a failed turn
+        raise BadActivity("the activity's channelData does not match Teams' schema") from None
     try:
         activity = Activity().deserialize(payload)
     except Exception:  # msrest raises several types; none may become a 500
@@ -93,6 +114,13 @@ def _cleaned(value: Any) -> Any:
     if isinstance(value, list):
         return [_cleaned(item) for item in value]
     return value
+
+
+def _at(payload: dict[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = payload
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
 
 
 def _short_str(value: object) -> bool:
