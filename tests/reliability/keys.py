@@ -1,0 +1,152 @@
+"""A local stand-in for the Bot Framework's token signing keys, and tokens signed with them.
+
+botbuilder fetches the OpenID metadata and the JWKS with blocking `requests` calls from inside
+the event loop, so the key server runs its own aiohttp loop in a thread: on the test's loop it
+would wait for a loop that the fetch itself is blocking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jwt
+from aiohttp import web
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+
+
+@cache
+def rsa_key(name: str) -> rsa.RSAPrivateKey:
+    """One RSA key per name for the whole run (generating them is the slow part)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def public_pem(name: str) -> bytes:
+    """The public half of a named key, PEM-encoded."""
+    return (
+        rsa_key(name)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def jwk(name: str, kid: str, endorsements: list[str]) -> dict[str, Any]:
+    """The JWKS entry Microsoft publishes for a signing key (with its channel endorsements)."""
+    entry: dict[str, Any] = RSAAlgorithm.to_jwk(rsa_key(name).public_key(), as_dict=True)
+    entry.update({"kid": kid, "use": "sig", "endorsements": endorsements})
+    return entry
+
+
+@dataclass
+class KeyServer:
+    """Serves `/.well-known/openidconfiguration` and `/keys` on a free local port."""
+
+    keys: list[dict[str, Any]]
+    metadata_url: str = ""
+    _thread: threading.Thread | None = field(default=None, repr=False)
+    _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
+    _stop: asyncio.Event | None = field(default=None, repr=False)
+
+    def start(self) -> KeyServer:
+        """Start serving; returns once the port is bound."""
+        ready = threading.Event()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._serve(ready),), daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the key server did not start")
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and join the thread."""
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    async def _serve(self, ready: threading.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        app = web.Application()
+        app.router.add_get("/.well-known/openidconfiguration", self._metadata)
+        app.router.add_get("/keys", self._keys)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        self.metadata_url = f"http://127.0.0.1:{port}/.well-known/openidconfiguration"
+        ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
+
+    async def _metadata(self, request: web.Request) -> web.Response:
+        base = f"http://{request.host}"
+        return web.json_response(
+            {
+                "issuer": BOT_FRAMEWORK_ISSUER,
+                "jwks_uri": f"{base}/keys",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        )
+
+    async def _keys(self, _request: web.Request) -> web.Response:
+        return web.json_response({"keys": self.keys})
+
+
+def token(
+    *,
+    key: str,
+    kid: str | None,
+    audience: str | None,
+    service_url: str | None,
+    issuer: str = BOT_FRAMEWORK_ISSUER,
+    expires_in: float = 3600,
+    not_before_in: float = -60,
+    algorithm: str = "RS256",
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """A Bot Framework channel token as the connector sends it, signed with a named key."""
+    now = time.time()
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "exp": int(now + expires_in),
+        "nbf": int(now + not_before_in),
+        "jti": uuid.uuid4().hex,
+    }
+    if audience is not None:
+        claims["aud"] = audience
+    if service_url is not None:
+        claims["serviceurl"] = service_url
+    claims.update(extra or {})
+    headers = {"kid": kid} if kid is not None else {}
+    if algorithm == "HS256":
+        # The classic confusion attack: the public key used as an HMAC secret (PyJWT refuses to
+        # build such a token, so it is signed by hand).
+        return _hs256(claims, headers, public_pem(key))
+    signing_key: Any = None if algorithm == "none" else rsa_key(key)
+    return jwt.encode(claims, signing_key, algorithm=algorithm, headers=headers)
+
+
+def _hs256(claims: dict[str, Any], headers: dict[str, Any], secret: bytes) -> str:
+    def part(value: bytes) -> str:
+        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+
+    head = part(json.dumps({"alg": "HS256", "typ": "JWT", **headers}).encode())
+    body = part(json.dumps(claims).encode())
+    signature = hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{part(signature)}"
