@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
@@ -15,17 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import observability.metrics
 from bot.adapter import create_adapter
 from bot.announcer import DutyAnnouncer
+from bot.audit import AuditView
 from bot.commands import Commands
 from bot.dev_routes import add_dev_routes
 from bot.guard import screener_for
 from bot.http import messages_handler
-from bot.messenger import Messenger
+from bot.messenger import Messenger, NoRoute
 from bot.notifier import EscalationNotifier
 from bot.requests import RequestFlow
 from bot.teams_bot import BotDeps, StepUpBot
 from bot.views import ViewBuilder
+from cards.audit_card import VERB_VIEW_AUDIT
 from dialogs.details_flow import DetailsDialog
 from domain.escalation import EscalationTimescales
+from domain.roles import Role
 from graph.directory import GraphDirectory
 from graph.local_directory import ProfileDirectory
 from graph.mailbox import OutOfOffice
@@ -34,6 +38,7 @@ from observability.middleware import request_ids
 from profiles.domain_map import policy_from_profile
 from profiles.loader import load_profile
 from profiles.schema import Profile
+from reports.schedule import send_quarterly_summary
 from scheduler.runner import Ticker
 from services.clock import Clock, MovableClock, SystemClock
 from services.consultations import ConsultationService
@@ -170,7 +175,13 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
             clock=runtime.clock,
             requests=requests,
             commands=commands,
-            card_verbs={**requests.card_verbs(), **commands.card_verbs()},
+            card_verbs={
+                **requests.card_verbs(),
+                **commands.card_verbs(),
+                VERB_VIEW_AUDIT: AuditView(
+                    engine, directory, runtime.clock, runtime.profile.working_hours.timezone
+                ).handle,
+            },
             details=details,
             directory=directory,
             guard=guard,
@@ -241,11 +252,23 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
     assert details is not None
     purged_at: list[float] = []
 
+    async def send_summary(card: dict[str, Any]) -> None:
+        # Each service manager privately; one unreachable manager does not stop the others.
+        assert runtime.messenger is not None and runtime.directory is not None
+        for manager in await runtime.directory.with_role(Role.SERVICE_MANAGER):
+            try:
+                await runtime.messenger.send_private(manager, card)
+            except NoRoute:
+                log.warning("report.not_sent", extra={"error_code": "no_route"})
+
     async def tick() -> None:
         report = await escalations.tick()
         if report.sent:
             observability.metrics.current().escalations_sent.add(report.sent)
         await announcer.tick()
+        await send_quarterly_summary(
+            engine, RotaStore(engine), runtime.profile, runtime.clock.now(), send_summary
+        )
         # Retention: erase old sealed details at most hourly (the update is idempotent).
         if not purged_at or time.monotonic() - purged_at[-1] > 3600:
             purged_at.append(time.monotonic())

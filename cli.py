@@ -1,4 +1,4 @@
-"""Command line: `python app.py [serve|migrate|check-config|dev|screen|reseal|package]`."""
+"""Command line: `python app.py [serve|migrate|check-config|dev|report|screen|reseal|package]`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ log = logging.getLogger("stepup")
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command and run it; configuration problems exit 2 with one clear line."""
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == ["report"]:
+        from reports.cli import main as report_main
+
+        return report_main(raw[1:])
     parser = argparse.ArgumentParser(prog="python app.py", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve the bot (the default)")
@@ -30,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check-config", help="validate settings and the profile")
     check.add_argument("--profile", type=Path, help="profile to check instead of STEPUP_PROFILE")
     sub.add_parser("dev", help="serve the bot and the Agents Playground together")
+    sub.add_parser("report", help="period report: CSV, PNG charts, HTML (report --help)")
     sub.add_parser("screen", help="screen JSON lines from stdin for personal data")
     sub.add_parser("reseal", help="re-encrypt stored details with the current key (rotation)")
     package = sub.add_parser("package", help="build the Teams app package (zip)")

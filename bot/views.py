@@ -6,11 +6,13 @@ import logging
 from typing import Any
 
 from bot.messenger import Messenger, NoRoute
+from cards.audit_card import VERB_VIEW_AUDIT
 from cards.details import VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
 from cards.request_card import PersonRef, RequestView, request_card
 from domain.consultation import Consultation
 from domain.roles import Role
 from profiles.schema import Profile
+from reports.trail import may_view_audit
 from services.consultations import ConsultationService
 from services.details import may_see
 from services.directory import Directory, StaffPerson
@@ -46,6 +48,8 @@ class ViewBuilder:
             allowed.add(VERB_PROVIDE_DETAILS)
         if consultation.details_provided and may_see(consultation, person):
             allowed.add(VERB_VIEW_DETAILS)
+        if may_view_audit(person):
+            allowed.add(VERB_VIEW_AUDIT)
         view = await self._view(consultation, buttons=frozenset(allowed))
         return request_card(view)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cards.audit_card import VERB_VIEW_AUDIT
 from cards.common import (
     VERB_OPEN_FORM,
     VERB_REFRESH,
@@ -88,6 +89,7 @@ _BUTTONS: list[tuple[str, str, bool]] = [  # verb, title, opens a private form
     (Action.CLOSE, "Close", False),
     (VERB_PROVIDE_DETAILS, "Provide details privately", False),
     (VERB_VIEW_DETAILS, "View details (private)", False),
+    (VERB_VIEW_AUDIT, "Audit trail", False),
 ]
 
 

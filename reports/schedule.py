@@ -8,7 +8,7 @@ send it once; a failed send is retried by a later tick once the claim's lease ru
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,9 @@ class Claims(Protocol):
     async def sent(self, key: str, at: datetime) -> None: ...
 
 
+SENDING_WINDOW = timedelta(days=7)
+
+
 def announcement_key(quarter: Quarter) -> str:
     """The once-only key of a quarter's summary, e.g. "report:2026-Q3"."""
     return KEY_PREFIX + quarter.key
@@ -51,15 +54,17 @@ def quarter_due(
     """The last complete quarter if its summary is due and not yet sent, else None.
 
     A quarter's summary is due from the opening of the first working day of the next quarter
-    (with no calendar: 09:00 local on its first day). Only the latest complete quarter is ever
-    due: a quarter missed entirely is not sent late.
+    (with no calendar: 09:00 local on its first day) for a week. Only the latest complete
+    quarter is ever due, and never after that week.
     """
     local = now.astimezone(ZoneInfo(calendar.timezone if calendar else timezone))
     current = Quarter.containing(local.date())
-    if now < _sending_from(current, calendar, timezone):
-        candidate = current.previous().previous()
-    else:
-        candidate = current.previous()
+    opens = _sending_from(current, calendar, timezone)
+    # Sent in the first week of the new quarter only: a bot installed mid-quarter does not
+    # post last quarter's figures out of the blue, and an outage of days still catches up.
+    if not opens <= now < opens + SENDING_WINDOW:
+        return None
+    candidate = current.previous()
     if last_sent_quarter is not None and last_sent_quarter >= candidate:
         return None
     return candidate
