@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest infra-check migrate playground lock bench clean
+.PHONY: run test lint typecheck pytest infra-check audit-deps migrate playground lock bench clean
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -24,11 +24,15 @@ run: $(STAMP) node_modules/.installed
 	$(PY) app.py dev
 
 ## test: install, then lint, type-check and run the whole suite
-test: $(STAMP) lint typecheck pytest infra-check
+test: $(STAMP) lint typecheck pytest infra-check audit-deps
 
 ## infra-check: checkov on the Bicep and Dockerfile, hadolint on the Dockerfile (own tool venv)
 infra-check:
 	infra/check.sh
+
+## audit-deps: known vulnerabilities with a fix in the lock (a visible SKIP when no database answers)
+audit-deps: $(STAMP)
+	scripts/audit_deps.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
