@@ -25,14 +25,18 @@ from cards.forms import (
     review_form,
 )
 from dialogs.details_flow import DetailsDialog
-from domain.checklist import Checklist
 from domain.consultation import Consultation
 from domain.errors import InvalidRequest
 from domain.lifecycle import Action
 from domain.roles import Role
 from observability import metrics
 from profiles.schema import Profile
-from services.consultations import ConsultationService, RequestForm
+from services.consultations import (
+    ConsultationService,
+    RequestForm,
+    checked,
+    checklist_from,
+)
 from services.directory import Directory, StaffPerson
 
 log = logging.getLogger(__name__)
@@ -173,13 +177,9 @@ class RequestFlow:
         try:
             form = RequestForm(
                 service=str(data.get("service") or ""),
-                urgent=data.get("urgent") in (True, "true"),
+                urgent=checked(data.get("urgent")),
                 indicators=self._service.indicators_from_choices(data.get("indicators")),
-                checklist=Checklist(
-                    supervision_recorded=data.get("supervision") in (True, "true"),
-                    evidence_recorded=data.get("evidence") in (True, "true"),
-                    rationale_on_ehm=data.get("rationale") in (True, "true"),
-                ),
+                checklist=checklist_from(data),
             )
             consultation = await self._service.open_from_form(
                 person, form, channel_id=self._profile.channel.id

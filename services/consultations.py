@@ -250,11 +250,8 @@ class ConsultationService:
                     extra={"consultation_id": consultation_id, "error_code": refused.code},
                 )
                 return ActionResult(consultation, False, refused.message, refused)
-            await self._save(uow, consultation, read_version)
+            await uow.consultations.save(consultation, read_version=read_version)
         return ActionResult(consultation, True, message)
-
-    async def _save(self, uow: UnitOfWork, consultation: Consultation, read_version: int) -> None:
-        await uow.consultations.save(consultation, read_version=read_version)
 
     # --- steps ------------------------------------------------------------------------------
 
@@ -275,7 +272,7 @@ class ConsultationService:
     ) -> str:
         outcome = _outcome(inputs.get("outcome"))
         area_team = _text(inputs.get("areaTeam"))
-        contact_created = inputs.get("contactCreated") in (True, "true")
+        contact_created = checked(inputs.get("contactCreated"))
         now = self._clock.now()
         if c.status is Status.ACKNOWLEDGED:
             # Recording an outcome means the call happened; record it rather than ask twice.
@@ -301,7 +298,7 @@ class ConsultationService:
     async def _review(
         self, uow: UnitOfWork, c: Consultation, actor: Actor, inputs: Mapping[str, object]
     ) -> str:
-        upheld = inputs.get("upheld") in (True, "true")
+        upheld = checked(inputs.get("upheld"))
         outcome = None if upheld else _outcome(inputs.get("outcome"))
         c.review(
             actor,
@@ -342,12 +339,9 @@ class ConsultationService:
             known=self._policy.indicators,
             reduces_safety_indicator=self._policy.reduces_safety_indicator,
         )
-        checklist = Checklist(
-            supervision_recorded=inputs.get("supervision") in (True, "true"),
-            evidence_recorded=inputs.get("evidence") in (True, "true"),
-            rationale_on_ehm=inputs.get("rationale") in (True, "true"),
+        c.complete_checklist(
+            actor, checklist_from(inputs), at=self._clock.now(), indicators=indicators
         )
-        c.complete_checklist(actor, checklist, at=self._clock.now(), indicators=indicators)
         return f"Checklist saved for {c.reference}."
 
     # --- helpers ----------------------------------------------------------------------------
@@ -397,6 +391,20 @@ class ConsultationService:
         on_duty = (await self._rota(uow)).on_duty(at).primary
         candidates.sort(key=lambda m: m.id != on_duty)
         return candidates[0] if candidates else None
+
+
+def checked(value: object) -> bool:
+    """A card toggle's value (Adaptive Cards send "true"/"false" strings)."""
+    return value in (True, "true")
+
+
+def checklist_from(inputs: Mapping[str, object]) -> Checklist:
+    """The three checklist toggles of a request or checklist form."""
+    return Checklist(
+        supervision_recorded=checked(inputs.get("supervision")),
+        evidence_recorded=checked(inputs.get("evidence")),
+        rationale_on_ehm=checked(inputs.get("rationale")),
+    )
 
 
 def _outcome(value: object) -> Outcome:
