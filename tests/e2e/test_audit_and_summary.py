@@ -13,18 +13,13 @@ from storage.tables import access_audit
 from tests.e2e.test_request_flow import TUESDAY_10AM, _texts
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
+from tests.support.harness import BotUnderTest, installed_bot
 
 
 @pytest.fixture
 async def bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
-    running = BotUnderTest(
-        local_settings(database_url), connector, clock=MovableClock(TUESDAY_10AM)
-    )
-    await running.start()
-    await running.send(act.installation_added(connector.service_url))
-    yield running
-    await running.stop()
+    async with installed_bot(database_url, connector, TUESDAY_10AM) as running:
+        yield running
 
 
 async def test_a_map_manager_opens_the_trail_and_a_requester_is_refused_and_audited(

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.clock import MovableClock
 from storage.tables import escalation_outbox
 from tests.support import activities as act
 from tests.support.fake_connector import ConnectorCall, FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
+from tests.support.harness import BotUnderTest, installed_bot
 
 # Tuesday 24 November 2026, 16:30 in London (GMT): half an hour before the end of the day.
 TUESDAY_1630 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
@@ -22,13 +21,8 @@ TUESDAY_1630 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
 
 @pytest.fixture
 async def bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
-    running = BotUnderTest(
-        local_settings(database_url), connector, clock=MovableClock(TUESDAY_1630)
-    )
-    await running.start()
-    await running.send(act.installation_added(connector.service_url))
-    yield running
-    await running.stop()
+    async with installed_bot(database_url, connector, TUESDAY_1630) as running:
+        yield running
 
 
 async def urgent_post(bot: BotUnderTest) -> dict[str, Any]:

@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import text
 
 from domain.events import EventKind
-from services.clock import MovableClock
 from tests.e2e.test_request_flow import TUESDAY_10AM, _texts
 from tests.support import activities as act
 from tests.support.databases import sqlite_bytes
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
+from tests.support.harness import BotUnderTest, installed_bot
 
 FAMILY = ["Kayden", "03/04/2016", "Larch Grove", "NX4 7TB", "0113 496 0871", "4471023"]
 POST = (
@@ -25,13 +24,8 @@ POST = (
 
 @pytest.fixture
 async def bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
-    running = BotUnderTest(
-        local_settings(database_url), connector, clock=MovableClock(TUESDAY_10AM)
-    )
-    await running.start()
-    await running.send(act.installation_added(connector.service_url))
-    yield running
-    await running.stop()
+    async with installed_bot(database_url, connector, TUESDAY_10AM) as running:
+        yield running
 
 
 async def test_family_details_in_a_post_go_nowhere_and_the_thread_is_warned(

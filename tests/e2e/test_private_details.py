@@ -16,7 +16,7 @@ from tests.support import activities as act
 from tests.support.cards import assert_valid_card
 from tests.support.databases import sqlite_bytes
 from tests.support.fake_connector import ConnectorCall, FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
+from tests.support.harness import BotUnderTest, installed_bot
 
 EHM = "EHM 7304518"
 PHONE = "0113 496 0577"
@@ -25,13 +25,8 @@ VALID = {"ehmNumber": EHM, "oversight": "Supervision notes on EHM, 20 Nov", "pho
 
 @pytest.fixture
 async def bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
-    running = BotUnderTest(
-        local_settings(database_url), connector, clock=MovableClock(TUESDAY_10AM)
-    )
-    await running.start()
-    await running.send(act.installation_added(connector.service_url))
-    yield running
-    await running.stop()
+    async with installed_bot(database_url, connector, TUESDAY_10AM) as running:
+        yield running
 
 
 async def _acknowledged_request(bot: BotUnderTest) -> tuple[str, dict[str, Any], ConnectorCall]:

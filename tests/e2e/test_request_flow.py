@@ -14,7 +14,7 @@ from services.clock import MovableClock
 from tests.support import activities as act
 from tests.support.cards import assert_valid_card
 from tests.support.fake_connector import ConnectorCall, FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
+from tests.support.harness import BotUnderTest, installed_bot, local_settings
 
 # Tuesday 24 November 2026, 10:00 in London (GMT): a working day.
 TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -22,14 +22,8 @@ TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def flow_bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
-    running = BotUnderTest(
-        local_settings(database_url), connector, clock=MovableClock(TUESDAY_10AM)
-    )
-    await running.start()
-    await running.send(act.installation_added(connector.service_url))
-    connector.calls.clear()
-    yield running
-    await running.stop()
+    async with installed_bot(database_url, connector, TUESDAY_10AM) as running:
+        yield running
 
 
 def _thread_card(connector: FakeConnector, post: dict[str, Any]) -> ConnectorCall:

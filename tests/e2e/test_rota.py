@@ -12,20 +12,16 @@ from services.clock import MovableClock
 from tests.e2e.test_request_flow import _texts
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
+from tests.support.harness import BotUnderTest, installed_bot
 
 MONDAY_8AM = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Ewa's week (the demo rota alternates)
 
 
 @pytest.fixture
 async def bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
-    clock = MovableClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # a Tuesday, Tom's week
-    running = BotUnderTest(local_settings(database_url), connector, clock=clock)
-    await running.start()
-    await running.send(act.installation_added(connector.service_url))
-    connector.calls.clear()
-    yield running
-    await running.stop()
+    tuesday = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # Tom's week
+    async with installed_bot(database_url, connector, tuesday) as running:
+        yield running
 
 
 def _cover(bot: BotUnderTest, user: act.User, **data: Any) -> dict[str, Any]:

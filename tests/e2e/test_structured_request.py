@@ -8,12 +8,11 @@ from typing import Any
 import pytest
 
 from domain.consultation import Status
-from services.clock import MovableClock
 from tests.e2e.test_request_flow import TUESDAY_10AM, _texts
 from tests.support import activities as act
 from tests.support.cards import assert_valid_card
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
+from tests.support.harness import BotUnderTest, installed_bot
 
 # Position of each indicator in profiles/demo.yaml (choice values are positions).
 ABUSE, SUBSTANCE, REDUCES_SAFETY = "1", "2", "7"
@@ -21,14 +20,8 @@ ABUSE, SUBSTANCE, REDUCES_SAFETY = "1", "2", "7"
 
 @pytest.fixture
 async def chat_bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
-    running = BotUnderTest(
-        local_settings(database_url), connector, clock=MovableClock(TUESDAY_10AM)
-    )
-    await running.start()
-    await running.send(act.installation_added(connector.service_url))
-    connector.calls.clear()
-    yield running
-    await running.stop()
+    async with installed_bot(database_url, connector, TUESDAY_10AM) as running:
+        yield running
 
 
 def _personal_action(

@@ -5,16 +5,20 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
 
 from app import RUNTIME, Runtime, create_app
-from services.clock import Clock
+from services.clock import Clock, MovableClock
 from settings import Mode, Settings
 from storage.crypto import new_key_ring_entry
+from tests.support.activities import installation_added
 from tests.support.fake_connector import FakeConnector
 
 # Fresh keys per test run: nothing sealed in one run can be opened with a key in the repo.
@@ -113,3 +117,18 @@ class BotUnderTest:
             except json.JSONDecodeError:
                 body = raw.decode(errors="replace")
             return Reply(response.status, body)
+
+
+@asynccontextmanager
+async def installed_bot(
+    database_url: str, connector: FakeConnector, at: datetime
+) -> AsyncIterator[BotUnderTest]:
+    """The app on a movable clock set to `at`, installed in the demo team (no calls recorded)."""
+    running = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(at))
+    await running.start()
+    try:
+        await running.send(installation_added(connector.service_url))
+        connector.calls.clear()  # installing sends nothing; a test sees only its own calls
+        yield running
+    finally:
+        await running.stop()
