@@ -1,4 +1,4 @@
-"""Renders and sends each escalation outbox message through the Messenger, at send time.
+"""Renders and sends each outbox message through the Messenger, at send time.
 
 Texts name the request by its reference and link to its thread; they never carry family data.
 Any exception raised here is a failed attempt: the outbox retries it with backoff.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from botbuilder.core import MessageFactory
+from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import ChannelAccount, Mention
 
 from bot.messenger import Messenger, NoRoute
@@ -67,6 +67,10 @@ class EscalationNotifier:
         kind = MessageKind(message.kind)
         if kind is MessageKind.CARD_UPDATE:
             await self._views.update_thread(consultation)
+        elif kind is MessageKind.THREAD_CARD:
+            await self._post_card(consultation, placement)
+        elif kind is MessageKind.CHECKLIST:
+            await self._send_checklist(consultation, message.recipient)
         elif kind is MessageKind.THREAD_MENTION:
             await self._mention_managers(consultation, placement)
         else:
@@ -75,6 +79,31 @@ class EscalationNotifier:
                 raise NoRoute("person")
             text = await self._private_text(kind, consultation, placement)
             _require_sent(await self._messenger.send_private_text(person, text))
+
+    async def _post_card(self, c: Consultation, placement: Placement) -> None:
+        """The request's card, which the turn that opened it could not post."""
+        if placement.card_activity_id is not None:
+            return  # a redelivery of the post got it there first
+        if not (placement.channel_id and placement.thread_id):
+            raise NoRoute("thread")
+        card = MessageFactory.attachment(
+            CardFactory.adaptive_card(await self._views.thread_card(c))
+        )
+        sent = await self._messenger.reply_in_thread(
+            placement.channel_id, placement.thread_id, card
+        )
+        _require_sent(sent)
+        assert sent is not None
+        await self._consultations.remember_card(c.id, sent)
+
+    async def _send_checklist(self, c: Consultation, requester_id: str) -> None:
+        """The requester's private checklist, unless it no longer matters."""
+        if not c.is_open or c.checklist is not None:
+            return
+        person = await self._directory.by_id(requester_id)
+        if person is None:
+            raise NoRoute("person")
+        _require_sent(await self._messenger.send_private(person, self._views.checklist_card(c)))
 
     async def _mention_managers(self, c: Consultation, placement: Placement) -> None:
         if not (placement.channel_id and placement.thread_id):

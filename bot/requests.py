@@ -17,7 +17,6 @@ from bot.views import ViewBuilder
 from cards.common import VERB_OPEN_FORM, VERB_REFRESH, VERB_SUBMIT_REQUEST
 from cards.details import VERB_CANCEL_DETAILS, VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
 from cards.forms import (
-    checklist_form,
     outcome_form,
     posted_notice,
     reassign_form,
@@ -27,6 +26,7 @@ from cards.forms import (
 from dialogs.details_flow import DetailsDialog
 from domain.consultation import Consultation
 from domain.errors import InvalidRequest
+from domain.escalation import MessageKind
 from domain.lifecycle import Action
 from domain.roles import Role
 from observability import metrics
@@ -38,6 +38,7 @@ from services.consultations import (
     checklist_from,
 )
 from services.directory import Directory, StaffPerson
+from services.ports import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -108,22 +109,61 @@ class RequestFlow:
             urgent=any(word in text for word in _URGENT_WORDS),
         )
         consultation = opened.consultation
-        if opened.created:
-            metrics.current().requests_opened.add(1, {"source": "post"})
+        card = opened.deliveries.of(MessageKind.THREAD_CARD)
         if not opened.created:
             log.info("post.redelivered", extra={"consultation_id": consultation.id})
+            if card is not None:  # the first try failed: this redelivery is a second chance
+                await self._post_card(turn_context, consultation, card, opened.deliveries.token)
             return
-        card = await self._views.thread_card(consultation)
-        sent = await turn_context.send_activity(
-            MessageFactory.attachment(CardFactory.adaptive_card(card))
-        )
-        if sent is not None and sent.id:
-            await self._service.remember_card(consultation.id, sent.id)
+        metrics.current().requests_opened.add(1, {"source": "post"})
+        if card is not None:
+            await self._post_card(turn_context, consultation, card, opened.deliveries.token)
         if self._service.out_of_hours(consultation.posted_at):
-            await turn_context.send_activity(out_of_hours_text(self._profile))
-        await self._ask_for_checklist(person, consultation)
+            await self._say(turn_context, out_of_hours_text(self._profile))
+        checklist = opened.deliveries.of(MessageKind.CHECKLIST)
+        if checklist is not None:
+            await self._send_checklist(person, consultation, checklist, opened.deliveries.token)
         if self._details is not None and not self._ask_on_ack:
             await self._details.ask(consultation)
+
+    async def _post_card(
+        self,
+        turn_context: TurnContext,
+        consultation: Consultation,
+        message: OutboxMessage,
+        token: str,
+    ) -> None:
+        """Reply in the thread with the request card; a failure leaves it to the scheduler."""
+        card = await self._views.thread_card(consultation)
+        try:
+            sent = await turn_context.send_activity(
+                MessageFactory.attachment(CardFactory.adaptive_card(card))
+            )
+        except Exception as error:  # noqa: BLE001 - any connector failure: retried later
+            await self._service.deliveries.failed(message, token, type(error).__name__)
+            return
+        if sent is None or not sent.id:
+            await self._service.deliveries.failed(message, token, "NoActivityId")
+            return
+        await self._service.deliveries.card_posted(consultation.id, sent.id, message)
+
+    async def _send_checklist(
+        self, person: StaffPerson, consultation: Consultation, message: OutboxMessage, token: str
+    ) -> None:
+        """The private checklist; a failure leaves it to the scheduler, not an apology."""
+        try:
+            await self._messenger.send_private(person, self._views.checklist_card(consultation))
+        except Exception as error:  # noqa: BLE001 - NoRoute or a connector failure alike
+            await self._service.deliveries.failed(message, token, type(error).__name__)
+            return
+        await self._service.deliveries.sent(message)
+
+    async def _say(self, turn_context: TurnContext, text: str) -> None:
+        """A courtesy reply in the thread: not worth failing the turn over."""
+        try:
+            await turn_context.send_activity(text)
+        except Exception as error:  # noqa: BLE001 - logged by class; the request is safe
+            log.warning("reply.not_sent", extra={"error_type": type(error).__name__})
 
     async def record_screening(self, channel_id: str, thread_id: str, types: list[str]) -> None:
         """Put the screening (types only) on the thread's request, if it has one."""
@@ -132,21 +172,6 @@ class RequestFlow:
     @property
     def _ask_on_ack(self) -> bool:
         return self._profile.timescales.ask_details_on == "acknowledge"
-
-    async def _ask_for_checklist(self, person: StaffPerson, consultation: Consultation) -> None:
-        form = checklist_form(
-            consultation.id,
-            consultation.reference,
-            self._profile.indicators,
-            self._profile.reduces_safety_indicator,
-        )
-        try:
-            await self._messenger.send_private(person, form)
-        except NoRoute as missing:
-            log.warning(
-                "checklist.not_sent",
-                extra={"consultation_id": consultation.id, "error_code": str(missing)},
-            )
 
     # --- the structured request ------------------------------------------------------------
 
@@ -189,10 +214,10 @@ class RequestFlow:
         card = await self._views.thread_card(consultation)
         try:
             thread_id = await self._messenger.start_thread(self._profile.channel.id, card)
-        except NoRoute as missing:
+        except Exception as missing:  # noqa: BLE001 - NoRoute or a connector failure alike
             log.warning(
                 "request.not_posted",
-                extra={"consultation_id": consultation.id, "error_code": str(missing)},
+                extra={"consultation_id": consultation.id, "error_type": type(missing).__name__},
             )
             return invokes.card_message(
                 f"{consultation.reference} is saved, but I could not post it in the channel. "
@@ -249,7 +274,7 @@ class RequestFlow:
 
     async def _after(self, verb: str, consultation: Consultation) -> None:
         """Update the thread card for everyone; tell whoever must act next."""
-        await self._views.update_thread(consultation)
+        await self._views.refresh_thread(consultation)
         if verb == Action.ACKNOWLEDGE and self._details is not None and self._ask_on_ack:
             await self._details.ask(consultation)
         if verb == Action.DISPUTE and consultation.reviewer_id:
@@ -280,13 +305,7 @@ class RequestFlow:
                 if p.roles & {Role.MAP_TEAM_MANAGER, Role.MAP_ADVANCED_PRACTITIONER}
             ]
             return reassign_form(c.id, c.reference, [(p.id, p.name) for p in workers], problem)
-        return checklist_form(
-            c.id,
-            c.reference,
-            self._profile.indicators,
-            self._profile.reduces_safety_indicator,
-            problem,
-        )
+        return self._views.checklist_card(c, problem)
 
     # --- helpers ----------------------------------------------------------------------------
 

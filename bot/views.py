@@ -8,6 +8,7 @@ from typing import Any
 from bot.messenger import Messenger, NoRoute
 from cards.audit_card import VERB_VIEW_AUDIT
 from cards.details import VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
+from cards.forms import checklist_form
 from cards.request_card import PersonRef, RequestView, request_card
 from domain.consultation import Consultation
 from domain.roles import Role
@@ -53,8 +54,30 @@ class ViewBuilder:
         view = await self._view(consultation, buttons=frozenset(allowed))
         return request_card(view)
 
+    def checklist_card(self, c: Consultation, problem: str | None = None) -> dict[str, Any]:
+        """The private checklist form the requester completes for a posted request."""
+        indicators = self._profile.indicators
+        return checklist_form(
+            c.id, c.reference, indicators, self._profile.reduces_safety_indicator, problem
+        )
+
+    async def refresh_thread(self, consultation: Consultation) -> None:
+        """Update the thread card after a change; if Teams refuses, the scheduler does it later.
+
+        The change is already committed, so a throttled or failed update must neither fail the
+        person's click nor leave everyone else looking at the old state for good.
+        """
+        try:
+            await self.update_thread(consultation)
+        except Exception as error:  # noqa: BLE001 - any connector failure: repaired later
+            log.warning(
+                "card.not_updated",
+                extra={"consultation_id": consultation.id, "error_type": type(error).__name__},
+            )
+            await self._service.deliveries.card_stale(consultation)
+
     async def update_thread(self, consultation: Consultation) -> None:
-        """Replace the thread card for everyone after a change."""
+        """Replace the thread card for everyone after a change; a connector error is raised."""
         found = await self._service.get(consultation.id)
         if found is None:
             return

@@ -43,6 +43,10 @@ class MessageKind(StrEnum):
     URGENT_MANAGER = "urgent_manager"
     CALLBACK_ASSIGNEE = "callback_assignee"
     CALLBACK_SERVICE_MANAGER = "callback_service_manager"
+    # Not escalations: what a new request must deliver, kept in the same outbox so that a
+    # connector error or a crash mid-turn leaves it pending for the scheduler, never lost.
+    THREAD_CARD = "thread_card"
+    CHECKLIST = "checklist"
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,13 @@ from domain.lifecycle import Action
 from domain.roles import Actor, Role
 from domain.rota import Rota
 from services.clock import Clock
+from services.deliveries import NOTHING, Claimed, DeliveryLedger, claim_card, enqueue_opening
 from services.directory import Directory, StaffPerson
 from services.policy import Policy
 from services.ports import (
     Availability,
     ConcurrentUpdateError,
+    ConnectionLost,
     Placement,
     UnitOfWork,
     UnitOfWorkFactory,
@@ -52,10 +54,15 @@ class RequestForm:
 
 @dataclass(frozen=True)
 class Opened:
-    """A request opened from a post; `created` is False when Teams re-delivered the post."""
+    """A request opened from a post; `created` is False when Teams re-delivered the post.
+
+    `deliveries` are its card and checklist, leased to this turn to send (on a redelivery,
+    the card only, and only if it was never delivered).
+    """
 
     consultation: Consultation
     created: bool
+    deliveries: Claimed = NOTHING
 
 
 Step = Callable[[UnitOfWork, Consultation, Actor, Mapping[str, object]], Awaitable[str]]
@@ -77,6 +84,7 @@ class ConsultationService:
         self._directory = directory
         self._clock = clock
         self._policy = policy
+        self.deliveries = DeliveryLedger(uow, clock)
         self._steps: dict[str, Step] = {
             Action.ACKNOWLEDGE: self._acknowledge,
             Action.RECORD_CALLBACK: self._record_callback,
@@ -112,12 +120,35 @@ class ConsultationService:
         """Open a request for a new channel post and assign it to the duty manager."""
         now = self._clock.now()
         away = await self._away(now)  # asked before the transaction: no lock waits on Graph
+        try:
+            opened = await self._open_post(requester, channel_id, thread_id, urgent, now, away)
+        except ConnectionLost:
+            # A database restart mid-turn: nothing was kept, or (a drop during COMMIT) the
+            # request exists and the retry finds it by its thread. Either way, once more.
+            log.warning("consultation.reconnect", extra={"activity_id": thread_id})
+            opened = await self._open_post(requester, channel_id, thread_id, urgent, now, away)
+        if opened.created:
+            log.info("consultation.opened", extra={"consultation_id": opened.consultation.id})
+        return opened
+
+    async def _open_post(
+        self,
+        requester: StaffPerson,
+        channel_id: str,
+        thread_id: str,
+        urgent: bool,
+        now: datetime,
+        away: frozenset[str],
+    ) -> Opened:
         async with self._uow() as uow:
             existing = await uow.consultations.id_for_thread(channel_id, thread_id)
             if existing is not None:
                 found = await uow.consultations.get(existing)
-                assert found is not None
-                return Opened(found, created=False)
+                placement = await uow.consultations.placement(existing)
+                assert found is not None and placement is not None
+                if placement.card_activity_id is not None:
+                    return Opened(found, created=False)
+                return Opened(found, False, await claim_card(uow, existing, self._clock))
             due = self._policy.deadlines(now)
             consultation = Consultation.submit(
                 reference=await uow.consultations.next_reference(now.year),
@@ -134,8 +165,8 @@ class ConsultationService:
             await uow.consultations.add(
                 consultation, Placement(channel_id, thread_id, None, source="post")
             )
-        log.info("consultation.opened", extra={"consultation_id": consultation.id})
-        return Opened(consultation, created=True)
+            deliveries = await enqueue_opening(uow, consultation, self._clock)
+        return Opened(consultation, True, deliveries)
 
     async def open_from_form(
         self, requester: StaffPerson, form: RequestForm, *, channel_id: str
@@ -228,7 +259,9 @@ class ConsultationService:
         for _attempt in range(_RETRIES):
             try:
                 return await self._perform_once(consultation_id, person.actor(), step, inputs)
-            except ConcurrentUpdateError:
+            except (ConcurrentUpdateError, ConnectionLost):
+                # Safe to repeat: the action is checked again against the state as stored, so
+                # one that did commit before a dropped connection comes back "already done".
                 log.info("consultation.retry", extra={"consultation_id": consultation_id})
         return ActionResult(None, False, "The request is busy; please try again.")
 

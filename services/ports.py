@@ -17,6 +17,14 @@ class ConcurrentUpdateError(Exception):
     """Someone else changed the consultation since it was read; reload and try again."""
 
 
+class ConnectionLost(Exception):
+    """The database connection dropped during the unit of work (a restart, a failover).
+
+    Nothing was committed unless the drop came during COMMIT itself, so only idempotent work
+    (opening the request of a thread, an action re-checked against the stored state) retries.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class Placement:
     """Where a consultation lives in Teams (its thread and the bot's card in it)."""
@@ -105,6 +113,9 @@ class UnitOfWork(Protocol):
     @property
     def details(self) -> DetailsStore: ...
 
+    @property
+    def outbox(self) -> OutboxStore: ...
+
     async def __aenter__(self) -> UnitOfWork: ...
 
     async def __aexit__(
@@ -174,10 +185,28 @@ class OutboxStore(Protocol):
         """Add one pending message per (kind, recipient)."""
         ...
 
+    async def add_once(
+        self, consultation_id: str, key: str, kind: str, recipient: str, *, at: datetime
+    ) -> None:
+        """Add one pending message unless (key, recipient) already has one."""
+        ...
+
     async def claim(
         self, *, now: datetime, until: datetime, token: str, limit: int
     ) -> list[OutboxMessage]:
         """Lease pending messages that are due and not leased by anyone else."""
+        ...
+
+    async def claim_for(
+        self,
+        consultation_id: str,
+        kinds: Collection[str],
+        *,
+        now: datetime,
+        until: datetime,
+        token: str,
+    ) -> list[OutboxMessage]:
+        """Lease one consultation's pending messages of these kinds, due or not."""
         ...
 
     async def mark_sent(self, message_id: int, *, at: datetime) -> None:

@@ -9,7 +9,6 @@ from sqlalchemy import and_, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.lifecycle import ESCALATIONS, EscalationKey, Urgency
-from storage.outbox import SqlOutbox
 from storage.tables import consultations, escalations
 from storage.uow import SqlUnitOfWork
 
@@ -88,11 +87,9 @@ class SqlEscalationUnitOfWork(SqlUnitOfWork):
     """The SQL unit of work with the escalation queries and the outbox on the same transaction."""
 
     escalations: EscalationQueries
-    outbox: SqlOutbox
 
     async def __aenter__(self) -> SqlEscalationUnitOfWork:
         await super().__aenter__()
         assert self._conn is not None
         self.escalations = EscalationQueries(self._conn)
-        self.outbox = SqlOutbox(self._conn)
         return self

@@ -1,12 +1,13 @@
-"""The escalation outbox: pending messages, claimed under a lease, marked sent or retried."""
+"""The outbox: escalations, a new request's card and checklist; leased, then sent or retried."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.ports import OutboxMessage, PendingMessage
@@ -29,6 +30,22 @@ def _message(row: Any) -> OutboxMessage:
     )
 
 
+def _pending(
+    consultation_id: str, key: str, kind: str, recipient: str, at: datetime
+) -> dict[str, Any]:
+    """A new row, due at once and never tried."""
+    return {
+        "consultation_id": consultation_id,
+        "escalation_key": key,
+        "recipient": recipient,
+        "kind": kind,
+        "status": PENDING,
+        "attempts": 0,
+        "created_at": at,
+        "next_attempt_at": at,
+    }
+
+
 class SqlOutbox:
     """Outbox rows, read and written inside the caller's transaction."""
 
@@ -41,20 +58,47 @@ class SqlOutbox:
         """One pending row per (kind, recipient); the unique key refuses a second copy."""
         if not notices:
             return
-        rows = [
-            {
-                "consultation_id": consultation_id,
-                "escalation_key": key,
-                "recipient": recipient,
-                "kind": kind,
-                "status": PENDING,
-                "attempts": 0,
-                "created_at": at,
-                "next_attempt_at": at,
-            }
-            for kind, recipient in notices
-        ]
+        rows = [_pending(consultation_id, key, kind, recipient, at) for kind, recipient in notices]
         await self._conn.execute(insert(escalation_outbox), rows)
+
+    async def add_once(
+        self, consultation_id: str, key: str, kind: str, recipient: str, *, at: datetime
+    ) -> None:
+        """One pending row, unless this (key, recipient) already has one: nothing is raised."""
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        row = _pending(consultation_id, key, kind, recipient, at)
+        await self._conn.execute(
+            dialect.insert(escalation_outbox).values(row).on_conflict_do_nothing()
+        )
+
+    async def claim_for(
+        self,
+        consultation_id: str,
+        kinds: Collection[str],
+        *,
+        now: datetime,
+        until: datetime,
+        token: str,
+    ) -> list[OutboxMessage]:
+        """Lease this consultation's pending messages of `kinds` now, due or not.
+
+        The turn that enqueued them (or a redelivery of its post) sends them at once; the
+        lease keeps the scheduler away meanwhile, and a failed attempt hands them back.
+        """
+        query = select(escalation_outbox).where(
+            and_(
+                _O.consultation_id == consultation_id,
+                _O.kind.in_(list(kinds)),
+                _O.status == PENDING,
+                or_(_O.claimed_until.is_(None), _O.claimed_until <= now),
+            )
+        )
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = (await self._conn.execute(query.order_by(_O.id))).all()
+        if rows:
+            await self._lease([r.id for r in rows], until=until, token=token)
+        return [_message(r) for r in rows]
 
     async def claim(
         self, *, now: datetime, until: datetime, token: str, limit: int
@@ -77,12 +121,15 @@ class SqlOutbox:
         rows = (await self._conn.execute(query)).all()
         if not rows:
             return []
+        await self._lease([r.id for r in rows], until=until, token=token)
+        return [_message(r) for r in rows]
+
+    async def _lease(self, ids: list[int], *, until: datetime, token: str) -> None:
         await self._conn.execute(
             update(escalation_outbox)
-            .where(_O.id.in_([r.id for r in rows]))
+            .where(_O.id.in_(ids))
             .values(claimed_until=until, claim_token=token)
         )
-        return [_message(r) for r in rows]
 
     async def mark_sent(self, message_id: int, *, at: datetime) -> None:
         """Delivered: whoever sent it, it is sent (a late duplicate claim must not undo that)."""

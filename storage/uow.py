@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from services.ports import ConnectionLost
 from storage.consultations import ConsultationRepository
 from storage.crypto import FieldCipher
 from storage.db import READ_ONLY
 from storage.details import DetailsRepository
+from storage.outbox import SqlOutbox
 from storage.rota_store import CoverRepository
 
 
@@ -19,6 +22,7 @@ class SqlUnitOfWork:
     consultations: ConsultationRepository
     details: DetailsRepository
     covers: CoverRepository
+    outbox: SqlOutbox
 
     def __init__(
         self, engine: AsyncEngine, cipher: FieldCipher | None = None, *, read_only: bool = False
@@ -37,6 +41,7 @@ class SqlUnitOfWork:
         self._tx = await self._conn.begin()
         self.consultations = ConsultationRepository(self._conn)
         self.covers = CoverRepository(self._conn)
+        self.outbox = SqlOutbox(self._conn)
         if self._cipher is not None:
             self.details = DetailsRepository(self._conn, self._cipher)
         return self
@@ -53,5 +58,18 @@ class SqlUnitOfWork:
                 await self._tx.commit()
             else:
                 await self._tx.rollback()
+        except DBAPIError as failed:
+            if _dropped(failed):
+                raise ConnectionLost from failed
+            if exc is None:
+                raise
+            # The rollback failed too: the body's own error, raised on return, is what matters.
         finally:
             await self._conn.close()
+        if isinstance(exc, DBAPIError) and _dropped(exc):
+            raise ConnectionLost from exc
+
+
+def _dropped(error: DBAPIError) -> bool:
+    """Whether SQLAlchemy found the connection dead (it invalidates it: the pool replaces it)."""
+    return bool(error.connection_invalidated)
