@@ -17,6 +17,7 @@ import observability.metrics
 from bot.adapter import create_adapter
 from bot.announcer import DutyAnnouncer
 from bot.audit import AuditView
+from bot.blocking_guard import guard_for
 from bot.commands import Commands
 from bot.dev_routes import add_dev_routes
 from bot.guard import screener_for
@@ -33,7 +34,8 @@ from domain.roles import Role
 from graph.directory import GraphDirectory
 from graph.local_directory import ProfileDirectory
 from graph.mailbox import OutOfOffice
-from graph.wiring import graph_directory, guard_for, start_graph
+from graph.refresh import GraphRefresh
+from graph.wiring import graph_directory, start_graph
 from observability.middleware import request_ids
 from profiles.domain_map import policy_from_profile
 from profiles.loader import load_profile
@@ -79,6 +81,7 @@ class Runtime:
     rota: RotaService | None = None
     directory: Directory | None = None
     policy: Policy | None = None
+    graph: GraphRefresh | None = None
     messenger: Messenger | None = None
     views: ViewBuilder | None = None
     handle_activity: Handler | None = None
@@ -133,7 +136,8 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     runtime.policy = policy_from_profile(runtime.profile)
     if isinstance(directory, GraphDirectory):
         # Start-up check: a token, people, roles and the rota, or one line saying what to fix.
-        runtime.policy = await start_graph(directory, runtime.policy, runtime.clock)
+        # The tick then keeps the rota and the directory fresh (runtime.graph.tick()).
+        runtime.graph = await start_graph(directory, runtime.policy, runtime.clock)
     cipher = build_cipher(settings)
     engine = runtime.engine
 
@@ -265,6 +269,8 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         report = await escalations.tick()
         if report.sent:
             observability.metrics.current().escalations_sent.add(report.sent)
+        if runtime.graph is not None:  # the rota list and the directory, when due
+            await runtime.graph.tick()
         await announcer.tick()
         await send_quarterly_summary(
             engine, RotaStore(engine), runtime.profile, runtime.clock.now(), send_summary

@@ -75,6 +75,11 @@ class ChannelGuard:
         self._messenger = messenger
         self._profile = profile
 
+    def use_staff(self, staff: tuple[StaffPerson, ...]) -> None:
+        """Screen against this list of staff from now on (the directory was refreshed)."""
+        # Built aside and swapped in one assignment: a post screened meanwhile uses either list.
+        self._screener = screener_for(self._profile, staff)
+
     def screen(self, turn_context: TurnContext, author: StaffPerson | None) -> Screening:
         """Screen the message text (the bot's own @mention removed first)."""
         text = _MENTION.sub("", turn_context.activity.text or "").strip()
@@ -91,16 +96,14 @@ class ChannelGuard:
         inbound: Inbound,
         screening: Screening,
         author: StaffPerson | None,
+        *,
+        hidden: bool = False,
     ) -> None:
-        """Answer in the thread at once, then tell the author privately."""
-        name = author.name if author else "This"
-        owner = f"{plain(name)}'s post" if author else "This post"
-        notice = (
-            f"⚠ {owner} contains {kinds(screening)} about a family. The channel is shared by "
-            "every service: please delete the post. Give case details privately (I will ask "
-            f"you for them). A copy without those details:\n\n> {plain(screening.redacted)}"
-        )
-        await turn_context.send_activity(notice)
+        """Answer in the thread at once, then tell the author privately.
+
+        `hidden`: block mode hid the post, so nobody is asked to delete it.
+        """
+        await turn_context.send_activity(thread_notice(screening, author, hidden=hidden))
         for kind in screening.types():
             metrics.current().screen_hits.add(1, {"type": kind.value})
         log.warning(
@@ -111,11 +114,39 @@ class ChannelGuard:
             return
         try:
             await self._messenger.send_private_text(
-                author,
-                f"Your post in {self._profile.channel.name} contained {kinds(screening)}. "
-                "Please delete it now: everyone in the channel can read it. Never post the EHM "
-                "number or family details there; I ask for them privately once the duty manager "
-                f"acknowledges your request. Guidance: {self._profile.links.data_protection}",
+                author, author_note(screening, self._profile, hidden=hidden)
             )
         except NoRoute as missing:
             log.warning("guard.author_not_told", extra={"error_code": str(missing)})
+
+
+def thread_notice(screening: Screening, author: StaffPerson | None, *, hidden: bool) -> str:
+    """The notice in the thread: the kinds found (never the values) and a redacted copy."""
+    owner = f"{plain(author.name)}'s post" if author else "This post"
+    if hidden:
+        what = (
+            f"⚠ {owner} contains {kinds(screening)} about a family, so I have hidden it from "
+            "the channel: every service reads it. Give case details privately (I will ask you "
+            "for them)."
+        )
+    else:
+        what = (
+            f"⚠ {owner} contains {kinds(screening)} about a family. The channel is shared by "
+            "every service: please delete the post. Give case details privately (I will ask "
+            "you for them)."
+        )
+    return f"{what} A copy without those details:\n\n> {plain(screening.redacted)}"
+
+
+def author_note(screening: Screening, profile: Profile, *, hidden: bool) -> str:
+    """The private message to the author: what was found and what to do next."""
+    found = f"Your post in {profile.channel.name} contained {kinds(screening)}."
+    if hidden:
+        step = "I have hidden it from the channel, so nobody else can read it."
+    else:
+        step = "Please delete it now: everyone in the channel can read it."
+    return (
+        f"{found} {step} Never post the EHM number or family details there; I ask for them "
+        "privately once the duty manager acknowledges your request. Guidance: "
+        f"{profile.links.data_protection}"
+    )

@@ -3,6 +3,8 @@
 A snapshot of every role group's members is held in memory and refreshed in the background
 once it is older than the TTL, so a card click never waits on Graph. Only the first load (at
 start-up) and people outside every role group (one bounded call, then cached) are awaited.
+Whatever is built from the staff list (the personal-data screen's allow-list) subscribes with
+`on_refresh` and is rebuilt after each successful refresh.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ USER_FIELDS = ["id", "displayName", "mail", "userPrincipalName"]
 USER_FIELDS += ["businessPhones", "mobilePhone", "jobTitle"]
 _RETRY_AFTER_FAILURE = 60.0
 
+Listener = Callable[[tuple[StaffPerson, ...]], None]
+
 
 class GraphDirectory:
     """A `services.directory.Directory` backed by Graph, with a TTL cache."""
@@ -54,6 +58,7 @@ class GraphDirectory:
         self._others: dict[str, tuple[float, StaffPerson | None]] = {}
         self._stale_at: float | None = None
         self._refresh: asyncio.Task[None] | None = None
+        self._listeners: list[Listener] = []
 
     # --- Directory ------------------------------------------------------------------------------
 
@@ -91,13 +96,23 @@ class GraphDirectory:
         return self._sorted()
 
     def remember_teams_id(self, aad_id: str, teams_id: str) -> None:
-        """Learn a person's `29:` id from an activity (Graph does not know bot-scoped ids)."""
+        """Learn a person's `29:` id from an activity (Graph does not know bot-scoped ids).
+
+        In memory only, and a no-op when already known: it runs on every activity.
+        """
         if not aad_id or not teams_id.startswith("29:") or self._teams.get(teams_id) == aad_id:
             return
         self._teams[teams_id] = aad_id
         person = self._people.get(aad_id)
         if person is not None:
             self._people[aad_id] = replace(person, teams_id=teams_id)
+        cached = self._others.get(aad_id)
+        if cached is not None and cached[1] is not None:
+            self._others[aad_id] = (cached[0], replace(cached[1], teams_id=teams_id))
+
+    def on_refresh(self, listener: Listener) -> None:
+        """Call `listener(everyone)` after each successful refresh (never on a failed one)."""
+        self._listeners.append(listener)
 
     # --- loading ----------------------------------------------------------------------------------
 
@@ -138,6 +153,9 @@ class GraphDirectory:
         self._others.clear()
         self._stale_at = self._now() + self._ttl
         log.info("directory.refreshed", extra={"count": len(self._people)})
+        everyone = self._sorted()
+        for listener in self._listeners:
+            listener(everyone)
 
     async def settle(self) -> None:
         """Wait for a background refresh in progress (tests, shutdown)."""

@@ -1,26 +1,20 @@
-"""How app.py switches Graph on: the directory, the start-up check, the rota and block mode."""
+"""How app.py switches Graph on: the directory, the start-up check and the live rota.
+
+Nothing here knows the Bot Framework: block mode (the guard that hides posts) is chosen in
+`bot/blocking_guard.py`, which sits at the bot edge.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from bot.guard import ChannelGuard
-from bot.messenger import Messenger
 from graph import client
-from graph.blocking_guard import BlockingGuard
 from graph.client import GraphError
 from graph.directory import GraphDirectory
-from graph.message_guard import PolicyViolationHider
-from graph.rota_sources import SharePointRota, ShiftsRota
+from graph.refresh import GraphRefresh
 from graph.settings import GraphConfigError, load_graph_settings
-from privacy.screen import Screener
 from profiles.schema import Profile
 from services.clock import Clock
-from services.directory import Directory
 from services.policy import Policy
-from services.ports import RotaSource
 from settings import Settings
-from storage.conversations import ConversationStore
 
 # What to grant when Graph answers 403 while reading each thing (docs/permissions.md).
 _PERMISSION = {
@@ -39,57 +33,23 @@ def graph_directory(settings: Settings, profile: Profile) -> GraphDirectory | No
     return GraphDirectory(client.connect(graph_settings), profile)
 
 
-async def start_graph(directory: GraphDirectory, policy: Policy, clock: Clock) -> Policy:
-    """Start-up check (a token, people, roles, the rota); one readable error on any failure."""
+async def start_graph(directory: GraphDirectory, policy: Policy, clock: Clock) -> GraphRefresh:
+    """Start-up check (a token, people, roles, the rota); one readable error on any failure.
+
+    `policy.rota` is then the Graph rota, and the returned GraphRefresh keeps it fresh.
+    """
+    live = GraphRefresh(directory, policy, clock)
     try:
         await directory.graph.check()
         await directory.start()
-        rota = policy.rota
-        for source in rota_sources(directory, clock):
-            rota = await source.rota(rota)
+        await live.start()
     except GraphError as failed:
         await directory.close()
         raise GraphConfigError(explain(failed)) from None
     except BaseException:
         await directory.close()
         raise
-    return replace(policy, rota=rota)
-
-
-def rota_sources(directory: GraphDirectory, clock: Clock) -> list[RotaSource]:
-    """The rota sources the profile's `graph` section names (none: the profile's rota only)."""
-    config = directory.profile.graph
-    sources: list[RotaSource] = []
-    if config.rota_list is not None:
-        sources.append(SharePointRota(directory.graph, config.rota_list, directory))
-    if config.shifts_team_id:
-        sources.append(
-            ShiftsRota(
-                directory.graph, config.shifts_team_id, directory, clock, config.shifts_group_id
-            )
-        )
-    return sources
-
-
-def guard_for(
-    directory: Directory,
-    screener: Screener,
-    messenger: Messenger,
-    profile: Profile,
-    installations: ConversationStore,
-) -> ChannelGuard:
-    """Block mode with the Graph directory; warn mode (ChannelGuard) otherwise."""
-    if not isinstance(directory, GraphDirectory):
-        return ChannelGuard(screener, messenger, profile)
-    return BlockingGuard(
-        screener,
-        messenger,
-        profile,
-        hider=PolicyViolationHider(directory.graph, profile.links.data_protection),
-        installations=installations,
-        directory=directory,
-        timeout=directory.graph.settings.timeout_seconds,
-    )
+    return live
 
 
 def explain(failed: GraphError) -> str:

@@ -22,10 +22,17 @@ class Deadlines:
 
 @dataclass(frozen=True)
 class Policy:
-    """Calendar, rota, timescales and vocabulary of one council."""
+    """Calendar, rota, timescales and vocabulary of one council.
+
+    Frozen so that no use case changes the council's rules by accident. The rota is the one
+    part that changes while the app runs (a SharePoint list or Shifts, re-read in the
+    background): `use_rota` swaps it in place, so every service holding this policy reads the
+    new rota on its next request without being rebuilt.
+    """
 
     calendar: WorkingCalendar
     rota: Rota
+    """The duty rota as last read; read it on each use, never keep a copy."""
     callback_rule: Literal["clock_hours", "next_working_day"]
     callback_hours: int
     indicators: tuple[str, ...]
@@ -36,6 +43,11 @@ class Policy:
     """Days after closure before the private details are erased."""
     details_rules: DetailsRules = DetailsRules()
     ask_details_on: Literal["acknowledge", "submit"] = "acknowledge"
+
+    def use_rota(self, rota: Rota) -> None:
+        """Serve `rota` from now on (the Graph refresh calls this; everything else reads)."""
+        # One attribute rebinding: a reader sees the old rota or the new one, never a mixture.
+        object.__setattr__(self, "rota", rota)
 
     def deadlines(self, posted_at: datetime) -> Deadlines:
         """Acknowledge by the end of the working day; call back within the configured time."""

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.messenger import NoRoute
+from domain.roles import Role
 from graph import client
 from graph.directory import GraphDirectory
 from graph.settings import GraphConfigError, GraphSettings
 from services.clock import MovableClock
+from services.directory import StaffPerson
 from settings import DEMO_PROFILE
 from tests.e2e.test_guard import FAMILY, POST
 from tests.e2e.test_request_flow import TUESDAY_10AM, _press, _texts, _thread_card
@@ -143,8 +147,13 @@ async def test_block_mode_hides_posts_and_replies_and_still_warns(
     assert {"Name", "Date of birth", "Address"} <= set(tip["matchedConditionDescriptions"])
     notices = [c.text for c in bot.connector.posted() if "contains" in c.text]
     assert len(notices) == 1 and "Larch Grove" not in notices[0]  # the redacted copy
+    # Hidden, so nobody is asked to delete it: the thread and the author are told it is hidden.
+    assert "I have hidden it from the channel" in notices[0]
+    assert "Give case details privately" in notices[0]
+    assert "delete" not in notices[0]
     private = [c.text for c in bot.connector.posted() if (c.conversation_id or "").startswith("a:")]
-    assert any("contained an address" in t for t in private)
+    [note] = [t for t in private if "contained an address" in t]
+    assert "I have hidden it from the channel" in note and "delete" not in note
 
     reply = act.thread_reply(url, act.TOM, post["id"], "did mum say kayden was in school?")
     await bot.send(reply)
@@ -169,7 +178,19 @@ async def test_a_403_switches_to_warn_mode_once(
     said = [(getattr(r, "mode", None), getattr(r, "error_code", None)) for r in switched]
     assert said == [("warn", "graph_403_policy_violation")]
     notices = [c.text for c in bot.connector.posted() if "please delete the post" in c.text]
-    assert len(notices) == 2  # both posts still warned in the thread
+    assert len(notices) == 2  # both posts still warned in the thread, and asked to delete
+    assert not [c.text for c in bot.connector.posted() if "hidden" in c.text]
+
+
+async def test_a_post_that_could_not_be_hidden_is_still_to_be_deleted(
+    bot: BotUnderTest, fake: fg.FakeGraph
+) -> None:
+    fake.fail("PATCH", "/messages/", 500, times=None)  # Graph down: this post stays visible
+    await bot.send(act.channel_post(bot.connector.service_url, act.PRIYA, POST))
+
+    notices = [c.text for c in bot.connector.posted() if "contains" in c.text]
+    assert len(notices) == 1 and "please delete the post" in notices[0]
+    assert "hidden" not in notices[0]
 
 
 async def test_refused_credentials_stop_the_start_up_with_one_clear_line(
@@ -198,3 +219,110 @@ async def test_a_duty_manager_with_automatic_replies_on_hands_new_requests_to_th
         assert "<at>Sam Reid</at>" in shown and "Morgan Lee" not in shown
     finally:
         await graph_bot.stop()
+
+
+# --- while running: the rota list, `29:` ids and the screen's staff list follow Graph ---------
+
+EWA_MAIL = "ewa.nowak@northdown.gov.uk"
+ROWAN = act.User("29:demo-rowan", "Rowan Ellis", "0b6c1d2e-1111-4a2b-8c3d-000000000008")
+
+
+async def _tick_after(bot: BotUnderTest, minutes: int) -> None:
+    """Move the app's clock on and run one scheduler tick, as the minute job would."""
+    assert isinstance(bot.clock, MovableClock) and bot.runtime.ticker is not None
+    bot.clock.advance(timedelta(minutes=minutes))
+    await bot.runtime.ticker.run_now()
+
+
+async def _duty_shown(bot: BotUnderTest, text: str) -> str:
+    post = act.channel_post(bot.connector.service_url, act.PRIYA, text)
+    assert (await bot.send(post)).status == 201
+    return _texts(_thread_card(bot.connector, post).cards[0])
+
+
+async def test_a_changed_rota_list_reaches_the_next_request_after_a_tick(
+    bot: BotUnderTest, fake: fg.FakeGraph, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert "<at>Morgan Lee</at>" in await _duty_shown(bot, "Step up consultation please")
+    rows = fake.list_items[(fg.ROTA_SITE, fg.ROTA_LIST)]
+    rows[0]["fields"]["DutyManager"] = EWA_MAIL  # a manager swaps week 48 in SharePoint
+
+    await _tick_after(bot, 1)  # within the cache TTL: nothing is read, Morgan stays
+    assert "<at>Morgan Lee</at>" in await _duty_shown(bot, "Another step up please")
+
+    await _tick_after(bot, 15)  # STEPUP_GRAPH_CACHE_TTL (900 s) has passed: the list is re-read
+    shown = await _duty_shown(bot, "A third step up please")
+    assert "<at>Ewa Nowak</at>" in shown and "Morgan Lee" not in shown
+
+    # Graph failing: the last good rota stays, and only an error code is logged.
+    fake.fail("GET", "/items", 500, times=None)
+    caplog.set_level(logging.WARNING)
+    await _tick_after(bot, 16)
+    assert "<at>Ewa Nowak</at>" in await _duty_shown(bot, "A fourth step up please")
+    [failed] = [r for r in caplog.records if r.getMessage() == "rota.refresh_failed"]
+    assert getattr(failed, "error_code", None) == "http_500" and failed.exc_info is None
+    assert "fake Graph" not in caplog.text  # Graph's own message never reaches the log
+
+
+async def test_a_person_known_only_to_graph_gets_their_teams_id_from_any_activity(
+    bot: BotUnderTest, fake: fg.FakeGraph
+) -> None:
+    """Morgan is in no profile and never posted: a card click is enough to reach them."""
+    directory, messenger = bot.runtime.directory, bot.runtime.messenger
+    assert directory is not None and messenger is not None
+    before = await directory.by_id(fg.MORGAN.aad_id)
+    assert before is not None and before.teams_id is None
+    with pytest.raises(NoRoute):  # no `29:` id: no 1:1 chat can be created
+        await messenger.send_private_text(before, "Test message")
+
+    post = act.channel_post(bot.connector.service_url, act.PRIYA, "Step up consultation please")
+    await bot.send(post)
+    card = _thread_card(bot.connector, post)
+    assert fg.MORGAN.teams_id not in card.cards[0]["refresh"]["userIds"]
+    graph_calls = len(fake.calls)
+    await bot.send(_press(bot, fg.MORGAN, post, card, "acknowledge"))
+    assert len(fake.calls) == graph_calls  # learnt from the activity, no Graph call
+
+    after = await directory.by_id(fg.MORGAN.aad_id)
+    assert after is not None and after.teams_id == fg.MORGAN.teams_id
+    assert await directory.by_teams_id(fg.MORGAN.teams_id) == after
+    updated = bot.connector.of("update")[-1].cards[0]
+    assert fg.MORGAN.teams_id in updated["refresh"]["userIds"]  # her own view of the card
+    await messenger.send_private_text(after, "Test message")
+    [chat] = bot.connector.of("create_conversation")[-1:]
+    assert chat.member_ids == [fg.MORGAN.teams_id]
+
+
+async def test_the_screen_knows_new_staff_once_the_directory_is_refreshed(
+    bot: BotUnderTest, fake: fg.FakeGraph
+) -> None:
+    """A new advanced practitioner named in a post is staff, not a family member, after a tick."""
+    fake.users[ROWAN.aad_id] = {
+        "id": ROWAN.aad_id,
+        "displayName": ROWAN.name,
+        "mail": "rowan.ellis@northdown.gov.uk",
+        "userPrincipalName": "rowan.ellis@northdown.gov.uk",
+        "businessPhones": ["01632 960205"],
+        "jobTitle": "Advanced Practitioner, MAP",
+    }
+    fake.groups[fg.AP_GROUP].append(ROWAN.aad_id)
+    text = "Rowan Ellis from MAP is helping with this one"
+
+    await bot.send(act.channel_post(bot.connector.service_url, act.PRIYA, text))
+    assert [c for c in bot.connector.posted() if "contains a name" in c.text]  # not yet known
+
+    bot.connector.calls.clear()
+    directory = bot.runtime.directory
+    assert isinstance(directory, GraphDirectory)
+    await directory.refresh()  # any refresh: the tick's, or the one a read past the TTL starts
+    assert await directory.by_id(ROWAN.aad_id) == StaffPerson(
+        id=ROWAN.aad_id,
+        name=ROWAN.name,
+        email="rowan.ellis@northdown.gov.uk",
+        roles=frozenset({Role.MAP_ADVANCED_PRACTITIONER}),
+        job_title="Advanced Practitioner, MAP",
+        phones=("01632 960205",),
+    )
+    await bot.send(act.channel_post(bot.connector.service_url, act.PRIYA, text))
+    assert not [c for c in bot.connector.posted() if "contains" in c.text]
+    assert len(fake.patches()) == 1  # only the first post was hidden

@@ -90,7 +90,9 @@ async def test_refused_credentials_and_success(
     fake.list_items[(fg.ROTA_SITE, fg.ROTA_LIST)] = fg.demo_rota_list()
     ok = fg.FakeCredential()
     directory = GraphDirectory(connect(settings_for(fake), ok), graph_profile())
-    policy = await start_graph(directory, policy_from_profile(graph_profile()), CLOCK)
+    policy = policy_from_profile(graph_profile())
+    live = await start_graph(directory, policy, CLOCK)
+    assert live.policy is policy  # the services' policy now serves the Graph rota
     assert policy.rota.on_duty(CLOCK.now()).primary == fg.MORGAN.aad_id
     await directory.close()
     assert ok.closed

@@ -1,9 +1,10 @@
 """Block mode of the channel guard: hide the post through Graph, then warn as in warn mode.
 
-This sits at the bot edge (it extends `bot.guard.ChannelGuard`, which `BotDeps` expects); it
-lives in graph/ beside the Graph call it adds. A 403 (ChannelMessage.UpdatePolicyViolation.All
-not granted) switches the guard to warn mode for good and logs it once; a timeout or any other
-failure leaves that one post to warn mode. Each Graph call is bounded (5 s by default).
+It extends `bot.guard.ChannelGuard` (which `BotDeps` expects), so it lives at the bot edge;
+the Graph call itself is `graph.message_guard.PolicyViolationHider`, behind the MessageGuard
+port. A 403 (ChannelMessage.UpdatePolicyViolation.All not granted) switches the guard to warn
+mode for good and logs it once; a timeout or any other failure leaves that one post to warn
+mode. Each Graph call is bounded (5 s by default).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from bot.guard import ChannelGuard
 from bot.inbound import Inbound, Where
 from bot.messenger import Messenger
 from graph.directory import GraphDirectory
-from graph.message_guard import FORBIDDEN, HIDDEN
+from graph.message_guard import FORBIDDEN, HIDDEN, PolicyViolationHider
 from privacy.model import FindingType, Screening
 from privacy.screen import Screener
 from profiles.schema import Profile
-from services.directory import StaffPerson
+from services.directory import Directory, StaffPerson
 from services.ports import MessageGuard
 from storage.conversations import ConversationStore
 
@@ -44,6 +45,32 @@ CONDITIONS = {
 }
 
 
+def guard_for(
+    directory: Directory,
+    screener: Screener,
+    messenger: Messenger,
+    profile: Profile,
+    installations: ConversationStore,
+) -> ChannelGuard:
+    """Block mode with the Graph directory; warn mode (ChannelGuard) otherwise.
+
+    With Graph, the screen's list of staff follows the directory: each refresh rebuilds it, so
+    a newly arrived member of staff is not taken for a family member.
+    """
+    if not isinstance(directory, GraphDirectory):
+        return ChannelGuard(screener, messenger, profile)
+    guard = BlockingGuard(
+        screener,
+        messenger,
+        profile,
+        hider=PolicyViolationHider(directory.graph, profile.links.data_protection),
+        installations=installations,
+        timeout=directory.graph.settings.timeout_seconds,
+    )
+    directory.on_refresh(guard.use_staff)
+    return guard
+
+
 class BlockingGuard(ChannelGuard):
     """`ChannelGuard` with a block step: the post is hidden before the thread is warned."""
 
@@ -57,22 +84,13 @@ class BlockingGuard(ChannelGuard):
         *,
         hider: MessageGuard,
         installations: ConversationStore,
-        directory: GraphDirectory | None = None,
         timeout: float = 5.0,
     ) -> None:
         super().__init__(screener, messenger, profile)
         self._hider = hider
         self._installations = installations
-        self._directory = directory
         self._timeout = timeout
         self._fallback_group_id = profile.team.aad_group_id
-
-    def screen(self, turn_context: TurnContext, author: StaffPerson | None) -> Screening:
-        """Screen as warn mode does; learn the sender's `29:` id for the Graph directory."""
-        sender = turn_context.activity.from_property
-        if self._directory is not None and sender and sender.id and sender.aad_object_id:
-            self._directory.remember_teams_id(sender.aad_object_id, sender.id)
-        return super().screen(turn_context, author)
 
     async def warn(
         self,
@@ -80,18 +98,21 @@ class BlockingGuard(ChannelGuard):
         inbound: Inbound,
         screening: Screening,
         author: StaffPerson | None,
+        *,
+        hidden: bool = False,
     ) -> None:
         """Hide the post (block mode), then the thread notice and the private note."""
         if self.mode == "block":
-            await self._block(inbound, screening)
-        await super().warn(turn_context, inbound, screening, author)
+            hidden = await self._block(inbound, screening)
+        await super().warn(turn_context, inbound, screening, author, hidden=hidden)
 
-    async def _block(self, inbound: Inbound, screening: Screening) -> None:
+    async def _block(self, inbound: Inbound, screening: Screening) -> bool:
+        """Hide the post through Graph; True only when Graph confirmed it is hidden."""
         ids = {"activity_id": inbound.message_id}
         team_id = await self._team_id(inbound)
         if team_id is None or not inbound.channel_id or not inbound.message_id:
             log.warning("guard.not_hidden", extra={**ids, "error_code": "no_team_group_id"})
-            return
+            return False
         reply = inbound.where is Where.THREAD_REPLY
         try:
             async with asyncio.timeout(self._timeout):
@@ -106,9 +127,10 @@ class BlockingGuard(ChannelGuard):
             outcome = "timeout"
         if outcome == HIDDEN:
             log.info("guard.hidden", extra=ids)
-        elif outcome == FORBIDDEN:
+            return True
+        if outcome == FORBIDDEN:
             if self.mode == "warn":  # another post in flight got its 403 first
-                return
+                return False
             self.mode = "warn"
             log.warning(
                 "guard.mode",
@@ -116,6 +138,7 @@ class BlockingGuard(ChannelGuard):
             )
         else:
             log.warning("guard.not_hidden", extra={**ids, "error_code": outcome})
+        return False
 
     async def _team_id(self, inbound: Inbound) -> str | None:
         """The team's Entra group id: from the activity, the installation, else the profile."""
