@@ -34,6 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations and exit")
     check = sub.add_parser("check-config", help="validate settings and the profile")
     check.add_argument("--profile", type=Path, help="profile to check instead of STEPUP_PROFILE")
+    ask = check.add_mutually_exclusive_group()
+    ask.add_argument(
+        "--online",
+        action="store_true",
+        default=None,
+        help="with Graph on, run the start-up check (token, people, roles, rota); by default "
+        "it runs whenever the Graph settings are complete",
+    )
+    ask.add_argument(
+        "--offline", dest="online", action="store_false", help="check the Graph settings only"
+    )
     sub.add_parser("dev", help="serve the bot and the Agents Playground together")
     sub.add_parser("report", help="period report: CSV, PNG charts, HTML (report --help)")
     sub.add_parser("screen", help="screen JSON lines from stdin for personal data")
@@ -53,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "check-config":
             from profiles.report import check_config
 
-            return check_config(settings, args.profile)
+            code = check_config(settings, args.profile, out=sys.stdout)
+            return max(code, _check_graph(settings, args.profile, args.online))
         if command == "migrate":
             return asyncio.run(_migrate(settings))
         if command == "reseal":
@@ -66,6 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ProfileError) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+
+
+def _check_graph(settings: Settings, profile_path: Path | None, online: bool | None) -> int:
+    """The Graph part of check-config: one line per problem, exit 1 when there is any."""
+    from graph.check import check_graph
+    from services.clock import SystemClock
+
+    profile = load_profile(profile_path or settings.profile_path)
+    report = asyncio.run(check_graph(settings, profile, SystemClock(), online=online))
+    lines = report.lines + [f"Graph problems: {len(report.problems) or 'none'}"]
+    lines += [f"  - {problem}" for problem in report.problems]
+    print("\n".join(lines))
+    return 1 if report.problems else 0
 
 
 async def _migrate(settings: Settings) -> int:

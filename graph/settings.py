@@ -103,11 +103,26 @@ class GraphSettings(BaseSettings):
 
 def load_graph_settings(bot: Settings, **overrides: object) -> GraphSettings:
     """Read the Graph settings, fill ids from the bot registration and check they can run."""
+    graph, problems = check_graph_settings(bot, **overrides)
+    if problems or graph is None:
+        raise GraphConfigError(
+            "; ".join(problems) + " (or set STEPUP_GRAPH_ENABLED=false to read people and the "
+            "rota from the profile)"
+        )
+    return graph
+
+
+def check_graph_settings(
+    bot: Settings, **overrides: object
+) -> tuple[GraphSettings | None, list[str]]:
+    """The settings (ids filled from the bot registration) and one line per problem.
+
+    No problems are reported while Graph is off. Lines name variables, never their values.
+    """
     try:
         graph = GraphSettings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        where = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
-        raise GraphConfigError(f"invalid Graph settings: {where}") from None
+        return None, [f"invalid {_variable(e['loc'])}: {e['msg']}" for e in exc.errors()]
     filled = graph.model_copy(
         update={
             "tenant_id": graph.tenant_id or bot.app_tenant_id,
@@ -118,17 +133,22 @@ def load_graph_settings(bot: Settings, **overrides: object) -> GraphSettings:
         }
     )
     if not filled.enabled:
-        return filled
-    missing = filled.missing()
-    if missing:
-        raise GraphConfigError(
-            f"STEPUP_GRAPH_AUTH={filled.auth} needs " + ", ".join(missing) + " (or set "
-            "STEPUP_GRAPH_ENABLED=false to read people and the rota from the profile)"
-        )
+        return filled, []
+    problems = [f"STEPUP_GRAPH_AUTH={filled.auth} needs {name}" for name in filled.missing()]
     url = urlsplit(filled.base_url)
     if url.scheme != "https" and not (url.scheme == "http" and url.hostname in _LOCAL_HOSTS):
-        raise GraphConfigError("STEPUP_GRAPH_BASE_URL must be an https:// URL")
+        problems.append("STEPUP_GRAPH_BASE_URL must be an https:// URL")
     if filled.certificate_path is not None and filled.auth == "certificate":
         if not filled.certificate_path.is_file():
-            raise GraphConfigError("STEPUP_GRAPH_CERTIFICATE_PATH is not a readable file")
-    return filled
+            problems.append("STEPUP_GRAPH_CERTIFICATE_PATH is not a readable file")
+    return filled, problems
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    """The environment variable behind a validation error (a field name when passed in code)."""
+    name = str(loc[0]) if loc else "Graph settings"
+    field = GraphSettings.model_fields.get(name)
+    if field is not None and isinstance(field.validation_alias, AliasChoices):
+        first = field.validation_alias.choices[0]
+        return first if isinstance(first, str) else name
+    return name
