@@ -14,20 +14,12 @@ import argparse
 import asyncio
 import cProfile
 import io
-import json
-import logging
-import math
-import os
-import platform
 import pstats
-import resource
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -37,28 +29,35 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.echo_bot import CARD_CONTENT_TYPE, create_echo_app
+from bench.common import (
+    ECHO_TEXT,
+    JSON_HEADERS,
+    MESSAGES,
+    POST_TEXT,
+    TUESDAY_10AM,
+    BenchError,
+    Check,
+    bench_users,
+    encode,
+    expect_card,
+    expect_created,
+    machine,
+    peak_rss_mib,
+    percentile,
+    quiet_logging,
+    sqlite_url,
+)
+from bench.echo_bot import create_echo_app
 from services.clock import MovableClock
 from tests.support import activities as act
 from tests.support.databases import fresh_database, postgres_admin_url
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, local_settings
 
-MESSAGES = "/api/messages"
 USERS = (1, 20)
 WARMUP = ((1, 10), (20, 40))  # (concurrent users, requests) before anything is recorded
-POST_TEXT = "Step up consultation please"  # fictional; never names a child or family
-ECHO_TEXT = "hello"
-# Tuesday 24 November 2026, 10:00 in London: working time, so every post gets card + checklist.
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-JSON_HEADERS = {"Content-Type": "application/json"}
 
-Check = Callable[[int, bytes], None]
 PhaseHook = Callable[[str], AbstractContextManager[object]]
-
-
-class BenchError(RuntimeError):
-    """A request did not do what the scenario expects; the numbers would be meaningless."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +77,7 @@ class Phase:
 
     def percentile(self, q: float) -> float:
         """Nearest-rank percentile of the latencies, in ms."""
-        ordered = sorted(self.latencies_ms)
-        return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+        return percentile(self.latencies_ms, q)
 
     @property
     def throughput(self) -> float:
@@ -144,11 +142,6 @@ def no_hook(_name: str) -> AbstractContextManager[object]:
 # --- driving requests ---------------------------------------------------------------------------
 
 
-def encode(activities: Sequence[dict[str, Any]]) -> list[bytes]:
-    """Serialise activities up front so JSON encoding on the client is not timed."""
-    return [json.dumps(activity).encode() for activity in activities]
-
-
 async def timed_post(session: aiohttp.ClientSession, url: str, body: bytes, check: Check) -> float:
     """POST one activity and return ms until the whole response was read."""
     started = time.perf_counter()
@@ -173,19 +166,6 @@ async def drive(
     started = time.perf_counter()
     await asyncio.gather(*(user() for _ in range(users)))
     return latencies, time.perf_counter() - started
-
-
-def expect_created(status: int, raw: bytes) -> None:
-    """A message turn ends with 201 and no body."""
-    if status != 201:
-        raise BenchError(f"message answered {status}: {raw[:200]!r}")
-
-
-def expect_card(status: int, raw: bytes) -> None:
-    """An Action.Execute ends with 200 and an Adaptive Card (not a refusal message)."""
-    body = json.loads(raw) if raw else {}
-    if status != 200 or body.get("type") != CARD_CONTENT_TYPE:
-        raise BenchError(f"invoke answered {status}: {str(body)[:200]}")
 
 
 # --- Step Up -------------------------------------------------------------------------------------
@@ -280,19 +260,11 @@ def relabel(phase: Phase, bot: str) -> Phase:
 # --- the echo bot --------------------------------------------------------------------------------
 
 
-def echo_users(count: int = 20) -> list[act.User]:
-    """Fictional requesters, one per concurrent user."""
-    return [
-        act.User(f"29:bench-user-{i:02d}", f"Bench User {i:02d}", f"00000000-bench-{i:012d}")
-        for i in range(count)
-    ]
-
-
 async def echo_round(
     session: aiohttp.ClientSession, url: str, service_url: str, users: int, n: int
 ) -> tuple[Phase, Phase]:
     """`n` channel messages echoed back, then `n` Action.Execute presses answered with a card."""
-    people = echo_users()
+    people = bench_users(20)  # fictional requesters, one per concurrent user
     posts = [act.channel_post(service_url, people[i % len(people)], ECHO_TEXT) for i in range(n)]
     presses = [
         act.card_action(
@@ -361,28 +333,33 @@ async def run_profiled(n: int) -> Profiles:
     connector = FakeConnector()
     await connector.start()
     try:
-        async with aiohttp.ClientSession() as session, _sqlite_url() as url:
-            settings = local_settings(url, log_level="ERROR")
-            bot = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
-            await bot.start()
-            try:
-                await bot.send(act.installation_added(connector.service_url))
-                await stepup_round(session, bot, 20, 40)
-                assert bot.runtime.engine is not None
-                profiles.begin_waits.attach(bot.runtime.engine)
-                await stepup_round(session, bot, USERS[-1], n, profiles.phase)
-            finally:
-                await bot.stop()
+        async with aiohttp.ClientSession() as session:
+            with sqlite_url() as url:
+                await _profile_stepup(session, connector, url, profiles, n)
     finally:
         await connector.close()
     return profiles
 
 
-@asynccontextmanager
-async def _sqlite_url() -> AsyncIterator[str]:
-    """A SQLite URL in a fresh temp dir, removed afterwards."""
-    with TemporaryDirectory() as tmp:
-        yield f"sqlite:///{Path(tmp) / 'stepup.db'}"
+async def _profile_stepup(
+    session: aiohttp.ClientSession,
+    connector: FakeConnector,
+    database_url: str,
+    profiles: Profiles,
+    n: int,
+) -> None:
+    """A warm-up round, then the profiled round at the highest concurrency."""
+    settings = local_settings(database_url, log_level="ERROR")
+    bot = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
+    await bot.start()
+    try:
+        await bot.send(act.installation_added(connector.service_url))
+        await stepup_round(session, bot, 20, 40)
+        assert bot.runtime.engine is not None
+        profiles.begin_waits.attach(bot.runtime.engine)
+        await stepup_round(session, bot, USERS[-1], n, profiles.phase)
+    finally:
+        await bot.stop()
 
 
 # --- reporting -----------------------------------------------------------------------------------
@@ -417,32 +394,6 @@ def table(phases: list[Phase]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    """CPU, core count, Python and the versions that matter for these numbers."""
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown CPU",
-    )
-    versions = ", ".join(
-        f"{name} {metadata.version(name)}"
-        for name in ("botbuilder-core", "aiohttp", "sqlalchemy", "aiosqlite", "asyncpg")
-    )
-    return (
-        f"machine: {cpu}; nproc {len(os.sched_getaffinity(0))}; "
-        f"Python {platform.python_version()} on {platform.system()} {platform.release()}\n"
-        f"versions: {versions}"
-    )
-
-
-def peak_rss_mib() -> float:
-    """Peak resident set size of this process (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def profile_report(profiles: Profiles, limit: int = 25) -> str:
     """Top functions by own time, then by cumulative time, for each profiled scenario."""
     out = io.StringIO()
@@ -466,10 +417,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Measure (or profile) and print the table, the machine and the peak RSS."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # unconfigured + ERROR: no message text, no access log
-    try:
+    with quiet_logging():
         if args.profile:
             print(profile_report(asyncio.run(run_profiled(args.n))))
             return 0
@@ -480,8 +428,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{machine()}")
         print(f"peak RSS of this process: {peak_rss_mib():.1f} MiB; ", end="")
         print(f"whole run {time.perf_counter() - started:.1f} s")
-    finally:
-        root.setLevel(level)
     return 0
 
 
