@@ -60,15 +60,37 @@ class DetailsDialog:
     # --- starting -----------------------------------------------------------------------------
 
     async def ask(self, consultation: Consultation) -> None:
-        """Send the requester the form in the 1:1 chat (after acknowledgement)."""
+        """Send the requester the form in the 1:1 chat, on the trail first; never fails the turn.
+
+        Called after the acknowledgement or the submission (profile `timescales.ask_details_on`).
+        The details_requested event is committed before the message goes, so a send that fails
+        still shows the ask; calling again (a resend) sends the form again but records nothing
+        new while the ask is unanswered. The dialog keeps its state and typed values on a resend.
+        """
         requester = await self._directory.by_id(consultation.requester_id)
         if requester is None or consultation.details_provided:
             return
-        state = await self._move(consultation.id, requester, Step.ASK)
-        if state is not State.ASKED:
+        assignee = (
+            await self._directory.by_id(consultation.assignee_id)
+            if consultation.assignee_id
+            else None
+        )
+        # BUSY (not recorded after every retry, logged) still sends: the ask matters more.
+        if not (await self._service.record_ask(consultation.id, assignee)).send:
             return
+        values: Mapping[str, str] = {}
+        try:
+            if await self._move(consultation.id, requester, Step.ASK) is not State.ASKED:
+                return  # the dialog says the details were given
+        except DialogError:
+            # The form is already with them (asked, or being filled in): a resend of the same
+            # ask, or the requester opened it from the channel card first. Send it again and
+            # leave the dialog where it is, typed values included.
+            draft = await self._service.draft(consultation.id, requester)
+            if draft is not None and draft.state == State.EDITING:
+                values = draft.values
         form = details_form(
-            consultation.id, consultation.reference, values={}, errors={}, for_dialog=False
+            consultation.id, consultation.reference, values=values, errors={}, for_dialog=False
         )
         try:
             await self._messenger.send_private(requester, form)
@@ -76,6 +98,12 @@ class DetailsDialog:
             log.warning(
                 "details.not_asked",
                 extra={"consultation_id": consultation.id, "error_code": str(missing)},
+            )
+        except Exception as error:  # noqa: BLE001 - a connector failure must not fail the turn
+            # The ask is on the trail already; the requester can still use the channel card.
+            log.warning(
+                "details.not_asked",
+                extra={"consultation_id": consultation.id, "error_type": type(error).__name__},
             )
 
     # --- the Teams dialog (task/fetch, task/submit) ---------------------------------------

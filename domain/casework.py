@@ -11,9 +11,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain.checklist import Checklist, as_indicators
-from domain.errors import AlreadyDone, InvalidRequest, NotAllowed
+from domain.errors import AlreadyDone, InvalidRequest, NotAllowed, WrongState
 from domain.events import Event, EventKind, require_aware, yes_no
-from domain.lifecycle import Action, Outcome, Status, checked_area_team, require_state
+from domain.lifecycle import (
+    BEFORE_OUTCOME,
+    Action,
+    Outcome,
+    Status,
+    checked_area_team,
+    describe,
+    require_state,
+)
 from domain.roles import MAP_MANAGERS, MAP_WORKERS, Actor, id_of, require_person, require_role
 
 if TYPE_CHECKING:
@@ -67,11 +75,15 @@ def acknowledge(c: Consultation, actor: Actor, *, at: datetime) -> None:
     c._commit(event)
 
 
-def request_details(c: Consultation, actor: Actor, *, at: datetime) -> None:
-    """The assignee asks the requester, privately, for the EHM number and contacts."""
+def request_details(c: Consultation, actor: Actor | None, *, at: datetime) -> None:
+    """Record that the requester is asked, privately, for the EHM number and contacts.
+
+    `actor` is the assignee, or None for the system: the bot sends the ask by itself when the
+    council's profile says (on submission, before anyone has taken the request on).
+    """
     require_aware(at)
     can_request_details(c, actor)
-    c._commit(Event(EventKind.DETAILS_REQUESTED, at, actor.person_id))
+    c._commit(Event(EventKind.DETAILS_REQUESTED, at, id_of(actor)))
 
 
 def record_callback(c: Consultation, actor: Actor, *, at: datetime) -> None:
@@ -188,10 +200,32 @@ def _require_assignee(c: Consultation, actor: Actor, doing: str) -> None:
     require_person(actor, c.assignee_id, "the MAP worker dealing with this request", doing)
 
 
-def can_request_details(c: Consultation, actor: Actor) -> None:
-    """Raise unless the actor may ask for the details now."""
-    _require_assignee(c, actor, "ask for the details")
-    require_state(c.status, Action.REQUEST_DETAILS)
+def can_request_details(c: Consultation, actor: Actor | None) -> None:
+    """Raise unless the actor (None = the system) may ask for the details now."""
+    if actor is None:
+        # The bot's own ask may come before the request is acknowledged (profiles that ask on
+        # submission), but only while the details can still be given.
+        if c.status not in BEFORE_OUTCOME:
+            raise WrongState(
+                f"Can't ask for the details now: this request is at '{describe(c.status)}'."
+            )
+    else:
+        _require_assignee(c, actor, "ask for the details")
+        require_state(c.status, Action.REQUEST_DETAILS)
+    if awaiting_details(c):
+        # Asked and not answered yet: asking again (a resent or repeated ask) adds nothing to
+        # the trail, so the trail shows each real request once.
+        raise AlreadyDone("The details have already been asked for.", code="details_requested")
+
+
+def awaiting_details(c: Consultation) -> bool:
+    """Whether the latest word on the details is a request that nothing has answered since."""
+    for event in reversed(c.events):
+        if event.kind is EventKind.DETAILS_PROVIDED:
+            return False
+        if event.kind is EventKind.DETAILS_REQUESTED:
+            return True
+    return False
 
 
 def can_record_callback(c: Consultation, actor: Actor) -> None:

@@ -134,8 +134,8 @@ class Consultation:
         """A MAP worker takes the request on and becomes its assignee."""
         casework.acknowledge(self, actor, at=at)
 
-    def request_details(self, actor: Actor, *, at: datetime) -> None:
-        """The assignee asks the requester, privately, for the EHM number and contacts."""
+    def request_details(self, actor: Actor | None, *, at: datetime) -> None:
+        """Record the private ask for the EHM number and contacts; None is the bot's own ask."""
         casework.request_details(self, actor, at=at)
 
     def record_callback(self, actor: Actor, *, at: datetime) -> None:

@@ -6,20 +6,36 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from domain.consultation import Consultation
+from domain.consultation import Action, Consultation
 from domain.details import FIELDS, CaseDetails, check_details
 from domain.errors import AlreadyDone, DomainError
-from domain.roles import MAP_WORKERS, Role
+from domain.roles import MAP_WORKERS, Actor, Role
 from services.clock import Clock
 from services.directory import StaffPerson
 from services.policy import Policy
-from services.ports import Draft, UnitOfWorkFactory
+from services.ports import ConcurrentUpdateError, Draft, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 DRAFT_LIFETIME = timedelta(hours=72)
 _MAX_TYPED = 400  # longer input is cut before it is even sealed in a draft
+_RETRIES = 3  # optimistic writes lost to a concurrent change are tried again this often
+
+
+class Ask(StrEnum):
+    """What `record_ask` found: whether the ask is on the trail, and whether it should go."""
+
+    RECORDED = "recorded"  # a new details_requested event: send the ask
+    ALREADY_ASKED = "already_asked"  # the last ask is unanswered: send again, record nothing
+    NOT_NEEDED = "not_needed"  # gone, closed, past the outcome or details given: send nothing
+    BUSY = "busy"  # lost every race: not recorded; the ask still goes (the caller logs it)
+
+    @property
+    def send(self) -> bool:
+        """Whether the form should still be sent to the requester."""
+        return self is not Ask.NOT_NEEDED
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,15 @@ def may_see(consultation: Consultation, person: StaffPerson) -> bool:
     if person.roles & MAP_WORKERS:
         return True
     return Role.SERVICE_MANAGER in person.roles and consultation.review_level >= 2
+
+
+def _asker(consultation: Consultation, assignee: StaffPerson | None) -> Actor | None:
+    """The assignee if the domain lets them ask now, else None (the system)."""
+    if assignee is None or assignee.id != consultation.assignee_id:
+        return None
+    actor = assignee.actor()
+    allowed = consultation.allowed_actions(actor)
+    return actor if Action.REQUEST_DETAILS in allowed else None
 
 
 def typed_values(values: Mapping[str, object]) -> dict[str, str]:
@@ -164,6 +189,39 @@ class DetailsService:
             )
         log.info("details.saved", extra={"consultation_id": consultation_id})
         return Submission(consultation, True, {})
+
+    async def record_ask(self, consultation_id: str, assignee: StaffPerson | None) -> Ask:
+        """Put on the trail that the requester is asked for the details, before the ask goes.
+
+        Its own transaction, so the event stands even if the message then fails. The asker is
+        the assignee when the domain lets them ask (the ask follows their acknowledgement),
+        else the system (a profile that asks on submission, before anyone took the request
+        on). Idempotent: while an ask is unanswered, another records nothing.
+        """
+        for _attempt in range(_RETRIES):
+            async with self._uow() as uow:
+                consultation = await uow.consultations.get(consultation_id, for_update=True)
+                if consultation is None or consultation.details_provided:
+                    return Ask.NOT_NEEDED
+                read_version = consultation.version
+                try:
+                    consultation.request_details(
+                        _asker(consultation, assignee), at=self._clock.now()
+                    )
+                except AlreadyDone:
+                    return Ask.ALREADY_ASKED
+                except DomainError:  # closed, withdrawn or past the outcome: nothing to ask
+                    return Ask.NOT_NEEDED
+                try:
+                    await uow.consultations.save(consultation, read_version=read_version)
+                except ConcurrentUpdateError:
+                    # Nothing was written (the version did not match): read again and retry.
+                    log.info("details.ask_retry", extra={"consultation_id": consultation_id})
+                    continue
+            log.info("details.asked", extra={"consultation_id": consultation_id})
+            return Ask.RECORDED
+        log.warning("details.ask_not_recorded", extra={"consultation_id": consultation_id})
+        return Ask.BUSY
 
     async def view(self, consultation_id: str, person: StaffPerson) -> Access:
         """The details for someone who may see them; every look is audited."""

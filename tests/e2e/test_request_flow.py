@@ -199,6 +199,7 @@ async def test_the_demo_story_from_post_to_reviewed_dispute(flow_bot: BotUnderTe
         (EventKind.SUBMITTED, act.PRIYA.aad_id),
         (EventKind.ASSIGNED, None),
         (EventKind.ACKNOWLEDGED, act.TOM.aad_id),
+        (EventKind.DETAILS_REQUESTED, act.TOM.aad_id),  # the ask that follows acknowledging
         (EventKind.CALLED_BACK, act.TOM.aad_id),
         (EventKind.OUTCOME_RECORDED, act.TOM.aad_id),
         (EventKind.DISPUTED, act.PRIYA.aad_id),

@@ -128,6 +128,7 @@ async def test_the_export_lists_every_event_in_order_with_who_and_when(story: St
         ("assigned", SYSTEM),
         ("screened", SYSTEM),
         ("acknowledged", "Tom Okafor"),
+        ("details requested", "Tom Okafor"),  # the private ask, recorded as it is sent
         ("details provided", "Priya Shah"),
         ("called back", "Tom Okafor"),
         ("outcome", "Tom Okafor"),
