@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from settings import ConfigError, Settings
@@ -85,6 +85,12 @@ class GraphSettings(BaseSettings):
         1.0, ge=0, le=30, validation_alias=_env("STEPUP_GRAPH_RETRY_DELAY", "retry_delay_seconds")
     )
     """Base delay added to the exponential backoff when no Retry-After is given."""
+
+    @field_validator("certificate_path", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # The Azure template always sets the variable; empty means "no certificate".
+        return None if value == "" else value
 
     def missing(self) -> list[str]:
         """Names of the variables the chosen authentication still lacks."""

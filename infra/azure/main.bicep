@@ -106,6 +106,37 @@ param encryptionKeys string
 @secure()
 param hmacKey string
 
+@description('Read people, roles, the duty rota and out of office from Microsoft Graph, and hide posts with family data where the tenant allows it (docs/permissions.md). false: all of it from the council profile.')
+param graphEnabled bool = false
+
+@description('How the app signs in to Graph. managed_identity: the template\'s identity (no secret; grant it the Graph app roles). secret: an app registration\'s client secret. certificate: a certificate file in the container. Empty: managed_identity for a UserAssignedMSI bot, secret (the bot\'s own app registration) for SingleTenant.')
+@allowed([
+  ''
+  'managed_identity'
+  'secret'
+  'certificate'
+])
+param graphAuth string = ''
+
+@description('Client id of the app registration Graph signs in as (secret or certificate); empty: the bot app id. Not used with managed_identity.')
+param graphClientId string = ''
+
+@description('Client secret for Graph (graphAuth secret); empty: the bot\'s own secret (MicrosoftAppPassword). Stored in Key Vault.')
+@secure()
+param graphClientSecret string = ''
+
+@description('Certificate file (PEM or PKCS12) inside the container (graphAuth certificate), e.g. /var/ssl/private/<thumbprint>.p12 loaded by App Service.')
+param graphCertificatePath string = ''
+
+@description('Password of that certificate file, if it has one. Stored in Key Vault.')
+@secure()
+param graphCertificatePassword string = ''
+
+@description('Seconds people, roles and the rota are served from memory before they are read from Graph again.')
+@minValue(60)
+@maxValue(86400)
+param graphCacheTtlSeconds int = 900
+
 @description('Address space of the virtual network (a range the council does not use elsewhere).')
 param addressPrefix string = '10.40.0.0/16'
 
@@ -202,6 +233,8 @@ module vault 'modules/keyvault.bicep' = {
       'database-url': 'postgresql://${postgresAdminLogin}:${uriComponent(postgresAdminPassword)}@${postgres.outputs.fqdn}:5432/${databaseName}?ssl=verify-full'
       'encryption-keys': encryptionKeys
       'hmac-key': hmacKey
+      'graph-client-secret': graphClientSecret
+      'graph-certificate-password': graphCertificatePassword
     }
   }
 }
@@ -218,6 +251,9 @@ module registry 'modules/registry.bicep' = {
 }
 
 var botId = botAppType == 'UserAssignedMSI' ? identity.outputs.clientId : botAppId
+var graphAuthMode = !empty(graphAuth) ? graphAuth : (botAppType == 'UserAssignedMSI' ? 'managed_identity' : 'secret')
+// A managed identity signs in with its own client id; an app registration with its app id.
+var graphAppId = graphAuthMode == 'managed_identity' ? identity.outputs.clientId : (empty(graphClientId) ? botId : graphClientId)
 
 module app 'modules/app.bicep' = {
   name: 'app'
@@ -249,14 +285,23 @@ module app 'modules/app.bicep' = {
       STEPUP_PROFILE: profilePath
       STEPUP_MIGRATE_ON_START: string(migrateOnStart)
       LOG_LEVEL: 'INFO'
+      STEPUP_GRAPH_ENABLED: string(graphEnabled)
+      STEPUP_GRAPH_AUTH: graphAuthMode
+      STEPUP_GRAPH_TENANT_ID: tenant().tenantId
+      STEPUP_GRAPH_CLIENT_ID: graphAppId
+      STEPUP_GRAPH_CERTIFICATE_PATH: graphCertificatePath
+      STEPUP_GRAPH_CACHE_TTL: string(graphCacheTtlSeconds)
     }
+    // Graph's secrets only when given: without a client secret Graph uses MicrosoftAppPassword.
     secretSettings: union(
       botAppType == 'SingleTenant' ? { MicrosoftAppPassword: 'microsoft-app-password' } : {},
       {
         DATABASE_URL: 'database-url'
         STEPUP_ENCRYPTION_KEYS: 'encryption-keys'
         STEPUP_HMAC_KEY: 'hmac-key'
-      }
+      },
+      empty(graphClientSecret) ? {} : { STEPUP_GRAPH_CLIENT_SECRET: 'graph-client-secret' },
+      empty(graphCertificatePassword) ? {} : { STEPUP_GRAPH_CERTIFICATE_PASSWORD: 'graph-certificate-password' }
     )
   }
 }

@@ -1,6 +1,7 @@
 // Test environment. Secrets come from the deploying shell's environment, never from this file:
 //   export STEPUP_BOT_APP_PASSWORD=... STEPUP_PG_ADMIN_PASSWORD=...
 //   export STEPUP_ENCRYPTION_KEYS=... STEPUP_HMAC_KEY=...
+//   export STEPUP_GRAPH_CLIENT_SECRET=...   (only for a separate Graph app registration)
 //   az deployment group create -g rg-stepup-test -f infra/azure/main.bicep \
 //     -p infra/azure/main.test.bicepparam
 using './main.bicep'
@@ -35,4 +36,10 @@ param subnetPrefixes = {
   endpoints: '10.40.3.0/24'
 }
 param logRetentionDays = 30
+// Graph: off until the permissions in docs/permissions.md are granted; then true, with the
+// profile's `graph` section naming the role groups and the rota list.
+param graphEnabled = false
+param graphAuth = '' // managed_identity for UserAssignedMSI, else the bot's own secret
+param graphClientSecret = readEnvironmentVariable('STEPUP_GRAPH_CLIENT_SECRET', '')
+param graphCacheTtlSeconds = 900
 param alertEmail = ''

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from pydantic import AliasChoices
 
+from graph.settings import GraphSettings
 from settings import ROOT, Settings
 
 INFRA = ROOT / "infra"
@@ -36,6 +37,19 @@ PRODUCTION_SETTINGS = {
     "STEPUP_PROFILE",
     "STEPUP_ENCRYPTION_KEYS",
     "STEPUP_HMAC_KEY",
+}
+# Microsoft Graph (docs/permissions.md): off unless graphEnabled, but always wired.
+GRAPH_SETTINGS = {
+    "STEPUP_GRAPH_ENABLED",
+    "STEPUP_GRAPH_AUTH",
+    "STEPUP_GRAPH_TENANT_ID",
+    "STEPUP_GRAPH_CLIENT_ID",
+    "STEPUP_GRAPH_CERTIFICATE_PATH",
+    "STEPUP_GRAPH_CACHE_TTL",
+}
+GRAPH_SECRETS = {
+    "STEPUP_GRAPH_CLIENT_SECRET": ("graphClientSecret", "graph-client-secret"),
+    "STEPUP_GRAPH_CERTIFICATE_PASSWORD": ("graphCertificatePassword", "graph-certificate-password"),
 }
 
 
@@ -90,16 +104,23 @@ def test_every_module_gets_exactly_the_parameters_it_declares() -> None:
         assert required <= passed, (name, required - passed)
 
 
-def test_app_settings_are_ones_the_app_reads_and_cover_production() -> None:
-    main = _text(AZURE / "main.bicep")
-    app = _block(main, r"^module app ")
-    names = _keys(_block(app, r"^    settings: \{"), indent=6)
-    names |= set(re.findall(r"(\w+): '[\w-]+'", app[app.index("secretSettings:") :]))
+def _app_settings() -> tuple[set[str], set[str]]:
+    """Plain and Key Vault app settings the template gives the web app."""
+    app = _block(_text(AZURE / "main.bicep"), r"^module app ")
+    plain = _keys(_block(app, r"^    settings: \{"), indent=6)
     site = _block(_text(AZURE / "modules" / "app.bicep"), r"^resource site ")
-    names |= set(re.findall(r"name: '(\w+)'", site[site.index("appSettings:") :]))
+    plain |= set(re.findall(r"name: '(\w+)'", site[site.index("appSettings:") :]))
+    secret = set(re.findall(r"(\w+): '[\w-]+'", app[app.index("secretSettings:") :]))
+    return plain, secret
+
+
+def test_app_settings_are_ones_the_app_reads_and_cover_production() -> None:
+    plain, secret = _app_settings()
+    names = plain | secret
     aliases = {
         alias
-        for field in Settings.model_fields.values()
+        for model in (Settings, GraphSettings)
+        for field in model.model_fields.values()
         if isinstance(field.validation_alias, AliasChoices)
         for alias in field.validation_alias.choices
         if isinstance(alias, str)
@@ -107,6 +128,21 @@ def test_app_settings_are_ones_the_app_reads_and_cover_production() -> None:
     assert PRODUCTION_SETTINGS <= names, PRODUCTION_SETTINGS - names
     unknown = names - PLATFORM_SETTINGS - aliases - PRODUCTION_SETTINGS
     assert not unknown, f"settings nobody reads: {unknown}"
+
+
+def test_graph_settings_are_set_and_its_secrets_come_from_key_vault() -> None:
+    main = _text(AZURE / "main.bicep")
+    plain, secret = _app_settings()
+    assert GRAPH_SETTINGS <= plain, GRAPH_SETTINGS - plain
+    assert set(GRAPH_SECRETS) <= secret - plain, set(GRAPH_SECRETS) - (secret - plain)
+    vault = _block(_block(main, r"^module vault "), r"^    secrets: \{")
+    for setting, (param, vault_name) in GRAPH_SECRETS.items():
+        assert re.search(rf"^@secure\(\)\nparam {param} string = ''$", main, flags=re.M), param
+        assert f"'{vault_name}': {param}" in vault, vault_name
+        assert f"{{ {setting}: '{vault_name}' }}" in main, setting
+    # Off by default: a deployment without the Graph grants still starts (docs/permissions.md).
+    assert "param graphEnabled bool = false" in main
+    assert "STEPUP_GRAPH_ENABLED: string(graphEnabled)" in main
 
 
 @pytest.mark.parametrize(

@@ -185,3 +185,11 @@ async def test_each_rota_source_that_fails_is_its_own_line(fake: fg.FakeGraph) -
         "Graph answered 403 reading shifts: grant Schedule.Read.All (admin consent)",
     ]
     assert "Graph token: ok" in report.lines
+
+
+def test_an_empty_certificate_path_is_no_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Azure template always sets STEPUP_GRAPH_CERTIFICATE_PATH; empty means none."""
+    monkeypatch.setenv("STEPUP_GRAPH_CERTIFICATE_PATH", "")
+    assert GraphSettings(_env_file=None).certificate_path is None
+    certificate = GraphSettings(_env_file=None, auth="certificate")
+    assert "STEPUP_GRAPH_CERTIFICATE_PATH" in certificate.missing()
