@@ -21,10 +21,11 @@ from tests.support import activities as act
 from tests.support.fake_connector import ConnectorCall, FakeConnector
 from tests.support.harness import installed_bot
 
-# 5 posts and 5 presses a second: well inside what one process holding bot, client and connector
-# manages on a shared 2-core machine (slowest answer about 1 s at a load average of 3, against
-# Teams' 5 s); at 2 s for 40 posts it saturates and nears 5 s. The full burst is 20 posts a second.
-SHORT = Burst(posts=40, users=10, window_s=8.0, press_delay_s=0.5)
+# 3 posts and 3 presses a second from 10 people: far inside what one process holding bot, client
+# and connector manages even on a shared 2-core machine (slowest answer 0.7 s at a load average of
+# 4.6). At 5 a second that load average pushed a press to 3.9 s, too near Teams' 5 s to be a
+# steady test; the full burst (20 posts a second) is `make bench`'s job.
+SHORT = Burst(posts=30, users=10, window_s=10.0, press_delay_s=0.5)
 
 
 async def test_a_burst_of_posts_and_presses_loses_and_doubles_nothing(
