@@ -47,7 +47,10 @@ async def check_graph(
         if online:
             report.problems.append("--online needs STEPUP_GRAPH_ENABLED=true")
         return report
-    if graph is None or report.problems:
+    if graph is None:  # even STEPUP_GRAPH_ENABLED may be what is invalid
+        report.lines.append("Graph: settings invalid (not asked)")
+        return report
+    if report.problems:
         report.lines.append("Graph: on, settings incomplete (not asked)")
         return report
     report.lines.append(f"Graph: on ({graph.auth}, {graph.base_url})")

@@ -7,6 +7,7 @@ on its own event loop in a thread; the credential is the fake's (a fixed token).
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -39,6 +40,19 @@ PRODUCTION = {
     "STEPUP_GRAPH_RETRY_DELAY": "0",
     "STEPUP_GRAPH_MAX_RETRIES": "0",
 }
+
+
+@pytest.fixture(autouse=True)
+def logging_restored() -> Iterator[None]:
+    """cli.main configures logging to the (captured) stderr: undo it for the tests after."""
+    root = logging.getLogger()
+    names = ("aiohttp.access", "msrest", "azure", "httpx", "alembic", "apscheduler")
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in names}
+    yield
+    root.handlers[:], level, levels = saved
+    root.setLevel(level)
+    for name, value in levels.items():
+        logging.getLogger(name).setLevel(value)
 
 
 @pytest.fixture
@@ -106,6 +120,7 @@ def test_invalid_values_are_named_by_their_variable(
     environment.setenv("STEPUP_GRAPH_CLIENT_SECRET", SECRET)
     code, output = _run(capsys)
     assert code != 0
+    assert _graph_lines(output)[0] == "Graph: settings invalid (not asked)"
     problems = [line for line in _graph_lines(output) if line.startswith("  - ")]
     assert problems == [
         "  - invalid STEPUP_GRAPH_AUTH: Input should be 'secret', 'certificate' or "
