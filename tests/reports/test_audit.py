@@ -195,6 +195,7 @@ def test_the_card_and_button_for_a_manager_s_private_view() -> None:
     assert not roles["Priya Shah"] and not roles["Sam Reid"] and not may_view_audit(None)
 
 
+@pytest.mark.allows_family_details  # a family detail in event data, to show the trail omits it
 async def test_escalations_and_a_withdrawal_from_the_database_with_an_unknown_person(
     database_url: str,
 ) -> None:
