@@ -146,6 +146,7 @@ class RequestFlow:
             await self._service.deliveries.failed(message, token, "NoActivityId")
             return
         await self._service.deliveries.card_posted(consultation.id, sent.id, message)
+        await self._views.catch_up(consultation)
 
     async def _send_checklist(
         self, person: StaffPerson, consultation: Consultation, message: OutboxMessage, token: str
@@ -226,6 +227,8 @@ class RequestFlow:
         metrics.current().requests_opened.add(1, {"source": "form"})
         if thread_id:
             await self._service.remember_thread(consultation.id, thread_id)
+        if self._details is not None and not self._ask_on_ack:
+            await self._details.ask(consultation)  # as for a post, when asked on submission
         return invokes.card_replacement(
             posted_notice(consultation.reference, self._profile.channel.name)
         )
@@ -255,6 +258,8 @@ class RequestFlow:
             if person is None:
                 return invokes.card_message("You are not in the directory of this service.")
             consultation_id = str(data.get("consultationId", ""))
+            if not self._known_area_team(data):
+                return await self._refuse_area_team(verb, consultation_id)
             result = await self._service.perform(consultation_id, person, verb, data)
             if result.consultation is None:
                 return invokes.card_message(result.message)
@@ -271,6 +276,28 @@ class RequestFlow:
             )
 
         return perform
+
+    def _area_teams(self) -> list[str]:
+        return sorted({s.area_team for s in self._profile.services if s.area_team})
+
+    def _known_area_team(self, data: Mapping[str, Any]) -> bool:
+        """The area team is one of the council's, or none: never free text.
+
+        It is shown on the channel card and stored in clear, so a typed value (a child's name,
+        say, sent from a crafted card) must not get through.
+        """
+        team = data.get("areaTeam")
+        if team is None or (isinstance(team, str) and not team.strip()):
+            return True
+        return isinstance(team, str) and team.strip() in self._area_teams()
+
+    async def _refuse_area_team(self, verb: str, consultation_id: str) -> dict[str, Any]:
+        log.info("outcome.unknown_area_team", extra={"consultation_id": consultation_id})
+        found = await self._service.get(consultation_id)
+        message = "Choose the area team from the list."
+        if found is None or verb not in _FORMS:
+            return invokes.card_message(message)
+        return invokes.card_replacement(await self._form(verb, found[0], message))
 
     async def _after(self, verb: str, consultation: Consultation) -> None:
         """Update the thread card for everyone; tell whoever must act next."""
@@ -294,10 +321,9 @@ class RequestFlow:
 
     async def _form(self, form: str, c: Consultation, problem: str | None = None) -> dict[str, Any]:
         if form == Action.RECORD_OUTCOME:
-            teams = sorted({s.area_team for s in self._profile.services if s.area_team})
-            return outcome_form(c.id, c.reference, teams, problem)
+            return outcome_form(c.id, c.reference, self._area_teams(), problem)
         if form == Action.REVIEW:
-            return review_form(c.id, c.reference, problem)
+            return review_form(c.id, c.reference, self._area_teams(), problem)
         if form == Action.REASSIGN:
             workers = [
                 p

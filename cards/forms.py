@@ -97,8 +97,11 @@ def outcome_form(
     return card(body, actions)
 
 
-def review_form(consultation_id: str, reference: str, problem: str | None = None) -> dict[str, Any]:
-    """The reviewer upholds or overturns a disputed decision."""
+def review_form(
+    consultation_id: str, reference: str, area_teams: Sequence[str], problem: str | None = None
+) -> dict[str, Any]:
+    """The reviewer upholds or overturns a disputed decision (an overturn to 'met' names the
+    area team the contact goes to, as the outcome form does)."""
     body = [
         text(f"Review the decision on {reference}", weight="Bolder", size="Medium"),
         *_notice(problem),
@@ -119,6 +122,13 @@ def review_form(consultation_id: str, reference: str, problem: str | None = None
             ],
             required=False,
         ),
+        _choice_set(
+            "areaTeam",
+            "Area team (if overturned to threshold met)",
+            [(team, team) for team in area_teams],
+            required=False,
+        ),
+        _toggle("contactCreated", "I have created the contact and transferred it"),
     ]
     actions = [
         execute(

@@ -338,6 +338,7 @@ class ConsultationService:
             upheld=upheld,
             outcome=outcome,
             area_team=_text(inputs.get("areaTeam")),
+            contact_created=checked(inputs.get("contactCreated")),
             at=self._clock.now(),
         )
         return f"Review recorded for {c.reference}."
