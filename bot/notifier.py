@@ -95,6 +95,7 @@ class EscalationNotifier:
         _require_sent(sent)
         assert sent is not None
         await self._consultations.remember_card(c.id, sent)
+        await self._views.catch_up(c)
 
     async def _send_checklist(self, c: Consultation, requester_id: str) -> None:
         """The requester's private checklist, unless it no longer matters."""

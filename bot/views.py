@@ -61,6 +61,16 @@ class ViewBuilder:
             c.id, c.reference, indicators, self._profile.reduces_safety_indicator, problem
         )
 
+    async def catch_up(self, shown: Consultation) -> None:
+        """The card just posted shows `shown`; bring it up to date if the request moved on.
+
+        A press can land while the turn that posts the card has not stored its id yet: that
+        press finds no card to update, so the poster looks again once the id is stored.
+        """
+        found = await self._service.get(shown.id)
+        if found is not None and found[0].version != shown.version:
+            await self.refresh_thread(found[0])
+
     async def refresh_thread(self, consultation: Consultation) -> None:
         """Update the thread card after a change; if Teams refuses, the scheduler does it later.
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import reading
@@ -35,22 +36,35 @@ class ConversationStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # What this process last wrote per key: every post would otherwise rewrite the same
+        # channel reference, one more write transaction per turn (SQLite has one writer).
+        self._written: dict[str, tuple[str, dict[str, Any]]] = {}
 
     async def save_reference(
         self, key: str, kind: str, reference: dict[str, Any], at: datetime
     ) -> None:
-        """Insert or replace the reference stored under `key`."""
+        """Insert or replace the reference stored under `key` (nothing when it is unchanged)."""
+        if self._written.get(key) == (kind, reference):
+            return
         values = {"key": key, "kind": kind, "reference": reference, "updated_at": at}
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                upsert(
-                    conn,
-                    conversation_refs,
-                    values,
-                    index=["key"],
-                    update=["kind", "reference", "updated_at"],
-                )
-            )
+        for attempt in (1, 2):
+            try:
+                async with self._engine.begin() as conn:
+                    await conn.execute(
+                        upsert(
+                            conn,
+                            conversation_refs,
+                            values,
+                            index=["key"],
+                            update=["kind", "reference", "updated_at"],
+                        )
+                    )
+                break
+            except DBAPIError as error:
+                # A database restart under the write: an upsert is safe to repeat, once.
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+        self._written[key] = (kind, reference)
 
     async def reference(self, key: str) -> dict[str, Any] | None:
         """The stored reference for `key`, if any."""

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from aiohttp import web
+from sqlalchemy import text
 
 from dialogs.details_flow import DetailsDialog
 from domain.consultation import Consultation, Status
@@ -286,3 +287,27 @@ async def test_a_profile_that_asks_on_submission_records_the_bot_as_asking(
     assert len(_forms_to(bot, act.PRIYA)) == 1
     rows = await _trail_rows(bot, posted.consultation_id)
     assert [w for w, _ in rows].count("details requested") == 1
+
+
+async def test_a_request_from_the_structured_form_is_asked_for_details_on_submission(
+    asks_on_submit: BotUnderTest,
+) -> None:
+    """The 1:1 form opens a request as a post does: the details are asked for, once."""
+    bot = asks_on_submit
+    form = {
+        "service": "fc-northgate",
+        "urgent": "false",
+        "indicators": "1,2",
+        "supervision": "true",
+        "evidence": "true",
+        "rationale": "true",
+    }
+    press = act.personal_card_action(bot.connector.service_url, act.PRIYA, "submit_request", form)
+    reply = await bot.send(press)
+    assert reply.status == 200, reply
+    assert bot.runtime.engine is not None
+    async with bot.runtime.engine.connect() as conn:
+        ids = [r.id for r in await conn.execute(text("SELECT id FROM consultations"))]
+    assert len(ids) == 1
+    assert await _asks(bot, ids[0]) == [None]
+    assert len(_forms_to(bot, act.PRIYA)) == 1

@@ -13,8 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from bench.common import POST_TEXT, TUESDAY_10AM
 from bench.load_bench import Burst, burst_in_process, consultation_ids
 from tests.support import activities as act
@@ -51,11 +49,6 @@ class PressOnCard(FakeConnector):
             await press(call)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug found by the load burst: a press that lands before the post's turn has "
-    "stored the card's id skips the thread card update (docs/performance.md, Load burst)",
-)
 async def test_a_press_before_the_card_id_is_stored_still_updates_the_thread_card(
     database_url: str,
 ) -> None:
