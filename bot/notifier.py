@@ -81,20 +81,26 @@ class EscalationNotifier:
             _require_sent(await self._messenger.send_private_text(person, text))
 
     async def _post_card(self, c: Consultation, placement: Placement) -> None:
-        """The request's card, which the turn that opened it could not post."""
+        """The request's card, which the turn that opened it could not post: a reply in the
+        post's thread, or (a request from the 1:1 form) a new thread of its own."""
         if placement.card_activity_id is not None:
             return  # a redelivery of the post got it there first
-        if not (placement.channel_id and placement.thread_id):
+        if not placement.channel_id:
             raise NoRoute("thread")
-        card = MessageFactory.attachment(
-            CardFactory.adaptive_card(await self._views.thread_card(c))
-        )
-        sent = await self._messenger.reply_in_thread(
-            placement.channel_id, placement.thread_id, card
-        )
-        _require_sent(sent)
-        assert sent is not None
-        await self._consultations.remember_card(c.id, sent)
+        card = await self._views.thread_card(c)
+        if placement.thread_id is None:
+            started = await self._messenger.start_thread(placement.channel_id, card)
+            _require_sent(started)
+            assert started is not None
+            await self._consultations.remember_thread(c.id, started)
+        else:
+            activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+            sent = await self._messenger.reply_in_thread(
+                placement.channel_id, placement.thread_id, activity
+            )
+            _require_sent(sent)
+            assert sent is not None
+            await self._consultations.remember_card(c.id, sent)
         await self._views.catch_up(c)
 
     async def _send_checklist(self, c: Consultation, requester_id: str) -> None:

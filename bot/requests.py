@@ -207,31 +207,47 @@ class RequestFlow:
                 indicators=self._service.indicators_from_choices(data.get("indicators")),
                 checklist=checklist_from(data),
             )
-            consultation = await self._service.open_from_form(
+            opened = await self._service.open_from_form(
                 person, form, channel_id=self._profile.channel.id
             )
         except InvalidRequest as problem:
             return invokes.card_replacement(self.new_request_form(person, problem.message))
-        card = await self._views.thread_card(consultation)
-        try:
-            thread_id = await self._messenger.start_thread(self._profile.channel.id, card)
-        except Exception as missing:  # noqa: BLE001 - NoRoute or a connector failure alike
-            log.warning(
-                "request.not_posted",
-                extra={"consultation_id": consultation.id, "error_type": type(missing).__name__},
-            )
-            return invokes.card_message(
-                f"{consultation.reference} is saved, but I could not post it in the channel. "
-                "Please post a short request there as well."
-            )
+        consultation = opened.consultation
         metrics.current().requests_opened.add(1, {"source": "form"})
-        if thread_id:
-            await self._service.remember_thread(consultation.id, thread_id)
+        thread = opened.deliveries.of(MessageKind.THREAD_CARD)
+        posted = thread is not None and await self._start_thread(
+            consultation, thread, opened.deliveries.token
+        )
         if self._details is not None and not self._ask_on_ack:
             await self._details.ask(consultation)  # as for a post, when asked on submission
+        if not posted:
+            # The request is saved and assigned, and its thread waits in the outbox: asking the
+            # requester to post it again would open a second request.
+            return invokes.card_message(
+                f"{consultation.reference} is saved and assigned. Teams did not let me post it "
+                "in the channel just now; I will post it there shortly. Please don't post it "
+                "again."
+            )
         return invokes.card_replacement(
             posted_notice(consultation.reference, self._profile.channel.name)
         )
+
+    async def _start_thread(
+        self, consultation: Consultation, message: OutboxMessage, token: str
+    ) -> bool:
+        """Post the request's card as a new thread; a failure leaves it to the scheduler."""
+        card = await self._views.thread_card(consultation)
+        try:
+            thread_id = await self._messenger.start_thread(self._profile.channel.id, card)
+        except Exception as error:  # noqa: BLE001 - NoRoute or a connector failure alike
+            await self._service.deliveries.failed(message, token, type(error).__name__)
+            return False
+        if not thread_id:
+            await self._service.deliveries.failed(message, token, "NoActivityId")
+            return False
+        await self._service.deliveries.thread_started(consultation.id, thread_id, message)
+        await self._views.catch_up(consultation)
+        return True
 
     # --- card buttons -----------------------------------------------------------------------
 

@@ -14,7 +14,14 @@ from domain.lifecycle import Action
 from domain.roles import Actor, Role
 from domain.rota import Rota
 from services.clock import Clock
-from services.deliveries import NOTHING, Claimed, DeliveryLedger, claim_card, enqueue_opening
+from services.deliveries import (
+    NOTHING,
+    Claimed,
+    DeliveryLedger,
+    claim_card,
+    enqueue_opening,
+    enqueue_thread,
+)
 from services.directory import Directory, StaffPerson
 from services.policy import Policy
 from services.ports import (
@@ -170,8 +177,9 @@ class ConsultationService:
 
     async def open_from_form(
         self, requester: StaffPerson, form: RequestForm, *, channel_id: str
-    ) -> Consultation:
-        """Open a request from the structured form; its thread is posted by the caller."""
+    ) -> Opened:
+        """Open a request from the structured form; its thread (leased to the caller to post)
+        is in the outbox, so the scheduler posts it if the caller cannot."""
         validate_indicators(
             form.indicators,
             known=self._policy.indicators,
@@ -204,8 +212,9 @@ class ConsultationService:
             await uow.consultations.add(
                 consultation, Placement(channel_id, None, None, source="form")
             )
+            deliveries = await enqueue_thread(uow, consultation, self._clock)
         log.info("consultation.opened", extra={"consultation_id": consultation.id})
-        return consultation
+        return Opened(consultation, True, deliveries)
 
     def indicators_from_choices(self, value: object) -> list[str]:
         """Indicator names from a card's choice values (their positions in the profile)."""

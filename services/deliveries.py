@@ -55,6 +55,13 @@ async def enqueue_opening(uow: UnitOfWork, consultation: Consultation, clock: Cl
     return await _claim(uow, consultation.id, _OPENING, clock)
 
 
+async def enqueue_thread(uow: UnitOfWork, consultation: Consultation, clock: Clock) -> Claimed:
+    """Enqueue the new thread of a request from the 1:1 form (its card starts the thread)."""
+    rows = [(MessageKind.THREAD_CARD.value, CARD)]
+    await uow.outbox.enqueue(consultation.id, OPENED, rows, at=clock.now())
+    return await _claim(uow, consultation.id, (MessageKind.THREAD_CARD.value,), clock)
+
+
 async def claim_card(uow: UnitOfWork, consultation_id: str, clock: Clock) -> Claimed:
     """Lease a request's undelivered card to this turn (a redelivered post tries it again)."""
     return await _claim(uow, consultation_id, (MessageKind.THREAD_CARD.value,), clock)
@@ -83,6 +90,14 @@ class DeliveryLedger:
         """The card is in the thread: remember its id and mark it sent, together."""
         async with self._uow() as uow:
             await uow.consultations.set_card(consultation_id, card_activity_id)
+            await uow.outbox.mark_sent(message.id, at=self._clock.now())
+
+    async def thread_started(
+        self, consultation_id: str, thread_id: str, message: OutboxMessage
+    ) -> None:
+        """The card started the request's thread: store the thread (and card) id, mark sent."""
+        async with self._uow() as uow:
+            await uow.consultations.set_thread(consultation_id, thread_id)
             await uow.outbox.mark_sent(message.id, at=self._clock.now())
 
     async def sent(self, message: OutboxMessage) -> None:

@@ -224,6 +224,40 @@ async def test_a_card_still_being_sent_is_not_sent_again_by_a_redelivery(
         await flow.bot.stop()
 
 
+@pytest.mark.parametrize("status", [429, 502])
+async def test_a_form_request_whose_thread_cannot_be_posted_is_posted_by_the_scheduler(
+    flow: Flow, status: int
+) -> None:
+    """Not 'please post it again' (a second request): the thread waits in the outbox."""
+    form = {
+        "service": "fc-northgate",
+        "urgent": "false",
+        "indicators": "1,2",
+        "supervision": "true",
+        "evidence": "true",
+        "rationale": "true",
+    }
+    flow.bot.connector.fail_next(status, 1)
+    reply = await flow.bot.send(
+        act.personal_card_action(flow.url, act.PRIYA, "submit_request", form)
+    )
+    assert reply.status == 200
+    assert "I will post it there shortly" in str(reply.body)
+    ticker = flow.bot.runtime.ticker
+    assert ticker is not None
+    await ticker.run_now()
+    await ticker.run_now()
+    engine = flow.bot.runtime.engine
+    assert engine is not None
+    async with engine.connect() as conn:
+        rows = list(
+            await conn.execute(text("SELECT id, thread_id, card_activity_id FROM consultations"))
+        )
+    threads = [c for c in flow.bot.connector.posted() if c.conversation_id == act.STEPUP_CHANNEL]
+    assert len(rows) == 1 and len(threads) == 1
+    assert rows[0].thread_id == rows[0].card_activity_id == threads[0].returned_id
+
+
 async def _post_failing_after_the_card(flow: Flow, status: int) -> dict[str, Any]:
     """A post whose card goes out, and whose next connector call (the checklist) fails."""
     connector = flow.bot.connector
