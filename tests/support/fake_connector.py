@@ -52,6 +52,8 @@ class FakeConnector:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[ConnectorCall] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
+    # The Authorization header of every connector call, in order (None: sent without one).
+    authorizations: list[str | None] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -105,6 +107,7 @@ class FakeConnector:
             return web.json_response({"error": "not a connector path"}, status=404)
         parts = [unquote(p) for p in path.split("/v3/", 1)[1].split("/")]
         body = await request.json() if request.can_read_body else None
+        self.authorizations.append(request.headers.get("Authorization"))
         if self.failures:
             status = self.failures.pop(0)
             return web.json_response({"error": {"code": "Injected"}}, status=status)
