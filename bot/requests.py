@@ -145,8 +145,8 @@ class RequestFlow:
         if sent is None or not sent.id:
             await self._service.deliveries.failed(message, token, "NoActivityId")
             return
-        await self._service.deliveries.card_posted(consultation.id, sent.id, message)
-        await self._views.catch_up(consultation)
+        version = await self._service.deliveries.card_posted(consultation.id, sent.id, message)
+        await self._views.catch_up(consultation, version)
 
     async def _send_checklist(
         self, person: StaffPerson, consultation: Consultation, message: OutboxMessage, token: str
@@ -245,8 +245,8 @@ class RequestFlow:
         if not thread_id:
             await self._service.deliveries.failed(message, token, "NoActivityId")
             return False
-        await self._service.deliveries.thread_started(consultation.id, thread_id, message)
-        await self._views.catch_up(consultation)
+        version = await self._service.deliveries.thread_started(consultation.id, thread_id, message)
+        await self._views.catch_up(consultation, version)
         return True
 
     # --- card buttons -----------------------------------------------------------------------

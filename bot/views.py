@@ -61,12 +61,15 @@ class ViewBuilder:
             c.id, c.reference, indicators, self._profile.reduces_safety_indicator, problem
         )
 
-    async def catch_up(self, shown: Consultation) -> None:
+    async def catch_up(self, shown: Consultation, stored_version: int | None = None) -> None:
         """The card just posted shows `shown`; bring it up to date if the request moved on.
 
         A press can land while the turn that posts the card has not stored its id yet: that
-        press finds no card to update, so the poster looks again once the id is stored.
+        press finds no card to update, so the poster looks again once the id is stored
+        (`stored_version`, when the caller has it, saves reading the request for nothing).
         """
+        if stored_version is not None and stored_version == shown.version:
+            return
         found = await self._service.get(shown.id)
         if found is not None and found[0].version != shown.version:
             await self.refresh_thread(found[0])

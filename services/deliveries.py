@@ -86,19 +86,23 @@ class DeliveryLedger:
 
     async def card_posted(
         self, consultation_id: str, card_activity_id: str, message: OutboxMessage
-    ) -> None:
-        """The card is in the thread: remember its id and mark it sent, together."""
+    ) -> int | None:
+        """The card is in the thread: remember its id and mark it sent, together; returns the
+        request's version now (a press may have moved it on since the card was rendered)."""
         async with self._uow() as uow:
-            await uow.consultations.set_card(consultation_id, card_activity_id)
+            version = await uow.consultations.set_card(consultation_id, card_activity_id)
             await uow.outbox.mark_sent(message.id, at=self._clock.now())
+        return version
 
     async def thread_started(
         self, consultation_id: str, thread_id: str, message: OutboxMessage
-    ) -> None:
-        """The card started the request's thread: store the thread (and card) id, mark sent."""
+    ) -> int | None:
+        """The card started the request's thread: store the thread (and card) id, mark sent;
+        returns the request's version now."""
         async with self._uow() as uow:
-            await uow.consultations.set_thread(consultation_id, thread_id)
+            version = await uow.consultations.set_thread(consultation_id, thread_id)
             await uow.outbox.mark_sent(message.id, at=self._clock.now())
+        return version
 
     async def sent(self, message: OutboxMessage) -> None:
         """The turn delivered the message."""

@@ -133,21 +133,24 @@ class ConsultationRepository:
             consultation, base_seq=len(consultation.events) - len(consultation.new_events)
         )
 
-    async def set_card(self, consultation_id: str, card_activity_id: str) -> None:
-        """Remember the id of the bot's card for this consultation, to update it later."""
-        await self._conn.execute(
-            update(consultations)
-            .where(consultations.c.id == consultation_id)
-            .values(card_activity_id=card_activity_id)
-        )
+    async def set_card(self, consultation_id: str, card_activity_id: str) -> int | None:
+        """Remember the id of the bot's card, to update it later; the request's version now."""
+        return await self._place(consultation_id, card_activity_id=card_activity_id)
 
-    async def set_thread(self, consultation_id: str, thread_id: str) -> None:
+    async def set_thread(self, consultation_id: str, thread_id: str) -> int | None:
         """The bot started the thread: its card message id is also the thread id."""
-        await self._conn.execute(
+        return await self._place(consultation_id, thread_id=thread_id, card_activity_id=thread_id)
+
+    async def _place(self, consultation_id: str, **ids: str) -> int | None:
+        # The version comes back with the write: the caller can tell, without another read,
+        # whether the card it just posted already shows an older state.
+        result = await self._conn.execute(
             update(consultations)
             .where(consultations.c.id == consultation_id)
-            .values(thread_id=thread_id, card_activity_id=thread_id)
+            .values(**ids)
+            .returning(consultations.c.version)
         )
+        return result.scalar_one_or_none()
 
     async def get(self, consultation_id: str, *, for_update: bool = False) -> Consultation | None:
         """Load one consultation with its full history."""
