@@ -13,7 +13,7 @@ import re
 from botbuilder.core import TurnContext
 
 from bot.inbound import Inbound
-from bot.messenger import Messenger, NoRoute
+from bot.messenger import Messenger
 from cards.common import plain
 from observability import metrics
 from privacy.model import Author, FindingType, Screening, StaffMember, Vocabulary
@@ -103,7 +103,12 @@ class ChannelGuard:
 
         `hidden`: block mode hid the post, so nobody is asked to delete it.
         """
-        await turn_context.send_activity(thread_notice(screening, author, hidden=hidden))
+        try:
+            await turn_context.send_activity(thread_notice(screening, author, hidden=hidden))
+        except Exception as error:  # noqa: BLE001 - the post must still become a request
+            # A throttled or failed notice must not fail the turn: the request that follows
+            # matters more, and the author is still told privately below.
+            log.warning("guard.notice_not_sent", extra={"error_type": type(error).__name__})
         for kind in screening.types():
             metrics.current().screen_hits.add(1, {"type": kind.value})
         log.warning(
@@ -116,8 +121,8 @@ class ChannelGuard:
             await self._messenger.send_private_text(
                 author, author_note(screening, self._profile, hidden=hidden)
             )
-        except NoRoute as missing:
-            log.warning("guard.author_not_told", extra={"error_code": str(missing)})
+        except Exception as missing:  # noqa: BLE001 - NoRoute or a connector failure alike
+            log.warning("guard.author_not_told", extra={"error_type": type(missing).__name__})
 
 
 def thread_notice(screening: Screening, author: StaffPerson | None, *, hidden: bool) -> str:

@@ -24,12 +24,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from domain.events import EventKind
-from services.clock import MovableClock
-from tests.reliability.flows import TUESDAY_10AM, Flow
+from tests.reliability.flows import TUESDAY_10AM, Flow, running_flow
 from tests.support import activities as act
 from tests.support.databases import SKIP_REASON, fresh_database, postgres_admin_url
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
 
 TUESDAY_1630 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
 CLIENT_TIMEOUT = 0.5  # seconds; the connector client's own default is 100
@@ -80,19 +78,10 @@ def short_client_timeout(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-async def _running(database_url: str, connector: FakeConnector, at: datetime) -> Flow:
-    bot = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(at))
-    await bot.start()
-    flow = Flow(bot)
-    await flow.install()
-    return flow
-
-
 @pytest.fixture
 async def flow(database_url: str, connector: FakeConnector) -> AsyncIterator[Flow]:
-    running = await _running(database_url, connector, TUESDAY_10AM)
-    yield running
-    await running.bot.stop()
+    async with running_flow(database_url, connector) as running:
+        yield running
 
 
 @pytest.fixture
@@ -102,9 +91,8 @@ async def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 async def sqlite_flow(sqlite_url: str, connector: FakeConnector) -> AsyncIterator[Flow]:
-    running = await _running(sqlite_url, connector, TUESDAY_10AM)
-    yield running
-    await running.bot.stop()
+    async with running_flow(sqlite_url, connector) as running:
+        yield running
 
 
 @pytest.fixture
@@ -117,9 +105,8 @@ async def postgres_url(tmp_path: Path) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def postgres_flow(postgres_url: str, connector: FakeConnector) -> AsyncIterator[Flow]:
-    running = await _running(postgres_url, connector, TUESDAY_10AM)
-    yield running
-    await running.bot.stop()
+    async with running_flow(postgres_url, connector) as running:
+        yield running
 
 
 # --- the invariant ---------------------------------------------------------------------------
@@ -182,15 +169,12 @@ async def test_a_throttled_or_failed_card_send_still_ends_with_a_card(
 async def test_a_card_send_that_times_out_still_ends_with_a_card(
     database_url: str, hanging: HangingConnector, short_client_timeout: None
 ) -> None:
-    flow = await _running(database_url, hanging, TUESDAY_10AM)
-    try:
+    async with running_flow(database_url, hanging, TUESDAY_10AM) as flow:
         hanging.hangs = 1
         post = await _post(flow)
         await flow.bot.send(post)
         assert hanging.hung == 1
         assert await whole_requests(flow, [post]) == []
-    finally:
-        await flow.bot.stop()
 
 
 async def test_a_failed_card_with_no_redelivery_is_posted_by_the_scheduler(
@@ -211,8 +195,7 @@ async def test_a_card_still_being_sent_is_not_sent_again_by_a_redelivery(
     database_url: str, hanging: HangingConnector
 ) -> None:
     """Teams redelivers while the first turn still waits on the connector: one card, not two."""
-    flow = await _running(database_url, hanging, TUESDAY_10AM)
-    try:
+    async with running_flow(database_url, hanging, TUESDAY_10AM) as flow:
         hanging.hangs = 1
         post = act.channel_post(flow.url, act.PRIYA, "Step up consultation please")
         first = asyncio.ensure_future(flow.bot.send(post))
@@ -220,8 +203,6 @@ async def test_a_card_still_being_sent_is_not_sent_again_by_a_redelivery(
         assert (await flow.bot.send(post)).status == 201
         assert [c for c in hanging.posted() if c.cards] == []  # the lease kept it away
         first.cancel()
-    finally:
-        await flow.bot.stop()
 
 
 @pytest.mark.parametrize("status", [429, 502])
@@ -256,6 +237,20 @@ async def test_a_form_request_whose_thread_cannot_be_posted_is_posted_by_the_sch
     threads = [c for c in flow.bot.connector.posted() if c.conversation_id == act.STEPUP_CHANNEL]
     assert len(rows) == 1 and len(threads) == 1
     assert rows[0].thread_id == rows[0].card_activity_id == threads[0].returned_id
+
+
+@pytest.mark.parametrize("status", [429, 502])
+async def test_a_failed_personal_data_notice_does_not_lose_the_request(
+    flow: Flow, status: int
+) -> None:
+    """The screen's notice is the turn's first send; if Teams refuses it, the post is still a
+    request with its card (the author is still told privately)."""
+    flow.bot.connector.fail_next(status, 1)
+    post = await _post(flow, "Step up please for Kayden, DOB 03/04/2016, NX4 7TB")
+    assert await whole_requests(flow, [post]) == []
+    thread = post["conversation"]["id"]
+    assert not [c for c in flow.bot.connector.posted() if "Sorry" in c.text]
+    assert [c for c in flow.bot.connector.posted() if c.conversation_id != thread]  # private note
 
 
 async def _post_failing_after_the_card(flow: Flow, status: int) -> dict[str, Any]:
@@ -364,8 +359,7 @@ EVERYONE_ONCE = {"thread mention": 1, act.TOM.teams_id: 1, act.EWA.teams_id: 1}
 async def test_every_pending_escalation_message_is_sent_once_after_connector_errors(
     database_url: str, connector: FakeConnector, status: int
 ) -> None:
-    flow = await _running(database_url, connector, TUESDAY_1630)
-    try:
+    async with running_flow(database_url, connector, TUESDAY_1630) as flow:
         post = await _post(flow)
         since = len(connector.calls)
         connector.fail_next(status, 4)  # every first try at 17:01 fails
@@ -383,15 +377,12 @@ async def test_every_pending_escalation_message_is_sent_once_after_connector_err
             await _end_of_day(flow, advance_minutes=minutes)
             await ticker.run_now()
         assert _escalation_messages(flow, post, since) == EVERYONE_ONCE
-    finally:
-        await flow.bot.stop()
 
 
 async def test_every_pending_escalation_message_is_sent_once_after_timeouts(
     database_url: str, hanging: HangingConnector, short_client_timeout: None
 ) -> None:
-    flow = await _running(database_url, hanging, TUESDAY_1630)
-    try:
+    async with running_flow(database_url, hanging, TUESDAY_1630) as flow:
         post = await _post(flow)
         since = len(hanging.calls)
         hanging.hangs = 1
@@ -403,8 +394,6 @@ async def test_every_pending_escalation_message_is_sent_once_after_timeouts(
             await _end_of_day(flow, advance_minutes=minutes)
             await ticker.run_now()
         assert _escalation_messages(flow, post, since) == EVERYONE_ONCE
-    finally:
-        await flow.bot.stop()
 
 
 # --- the database ----------------------------------------------------------------------------
