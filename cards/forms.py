@@ -57,6 +57,14 @@ def _notice(problem: str | None) -> list[dict[str, Any]]:
     return [text(plain(problem), color="Attention", weight="Bolder")] if problem else []
 
 
+def _contact_inputs(area_teams: Sequence[str], label: str) -> list[dict[str, Any]]:
+    """Where a 'threshold met' contact goes (a list, never free text) and whether it is made."""
+    return [
+        _choice_set("areaTeam", label, [(team, team) for team in area_teams], required=False),
+        _toggle("contactCreated", "I have created the contact and transferred it"),
+    ]
+
+
 def outcome_form(
     consultation_id: str, reference: str, area_teams: Sequence[str], problem: str | None = None
 ) -> dict[str, Any]:
@@ -72,13 +80,7 @@ def outcome_form(
                 ("Threshold not met: Level 3 continues", Outcome.THRESHOLD_NOT_MET.value),
             ],
         ),
-        _choice_set(
-            "areaTeam",
-            "Area team (if threshold met)",
-            [(team, team) for team in area_teams],
-            required=False,
-        ),
-        _toggle("contactCreated", "I have created the contact and transferred it"),
+        *_contact_inputs(area_teams, "Area team (if threshold met)"),
         text(
             "Recording an outcome also records that you called the requester back.",
             isSubtle=True,
@@ -122,13 +124,7 @@ def review_form(
             ],
             required=False,
         ),
-        _choice_set(
-            "areaTeam",
-            "Area team (if overturned to threshold met)",
-            [(team, team) for team in area_teams],
-            required=False,
-        ),
-        _toggle("contactCreated", "I have created the contact and transferred it"),
+        *_contact_inputs(area_teams, "Area team (if overturned to threshold met)"),
     ]
     actions = [
         execute(

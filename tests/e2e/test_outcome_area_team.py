@@ -13,11 +13,9 @@ from typing import Any
 import pytest
 
 from domain.consultation import Outcome, Status
-from services.clock import MovableClock
-from tests.reliability.flows import CARD, MESSAGE, TUESDAY_10AM, Flow
+from tests.reliability.flows import CARD, MESSAGE, Flow, running_flow
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
 
 NORTH = "North Area Assessment Team"  # one of the demo profile's area teams
 TYPED = "Jayden Smith's family, NG7 2QX"  # fictional; what must never get through
@@ -25,12 +23,8 @@ TYPED = "Jayden Smith's family, NG7 2QX"  # fictional; what must never get throu
 
 @pytest.fixture
 async def flow(database_url: str, connector: FakeConnector) -> AsyncIterator[Flow]:
-    bot = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(TUESDAY_10AM))
-    await bot.start()
-    running = Flow(bot)
-    await running.install()
-    yield running
-    await bot.stop()
+    async with running_flow(database_url, connector) as running:
+        yield running
 
 
 def _inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,11 +12,12 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.consultation import Consultation
+from services.clock import MovableClock
 from storage.tables import access_audit, case_details
 from tests.support import activities as act
 from tests.support.databases import SKIP_REASON, postgres_admin_url
-from tests.support.fake_connector import ConnectorCall
-from tests.support.harness import BotUnderTest, Reply
+from tests.support.fake_connector import ConnectorCall, FakeConnector
+from tests.support.harness import BotUnderTest, Reply, local_settings
 
 # The `database_url` fixture's kinds, for fixtures with a wider scope than a test.
 DATABASE_KINDS = [
@@ -171,3 +174,18 @@ class Flow:
         async with engine.connect() as conn:
             count = await conn.execute(select(func.count()).select_from(case_details))
             return int(count.scalar() or 0)
+
+
+@asynccontextmanager
+async def running_flow(
+    database_url: str, connector: FakeConnector, at: datetime = TUESDAY_10AM
+) -> AsyncIterator[Flow]:
+    """The app in local mode on a clock stopped at `at`, installed in the demo team."""
+    bot = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(at))
+    await bot.start()
+    try:
+        flow = Flow(bot)
+        await flow.install()
+        yield flow
+    finally:
+        await bot.stop()

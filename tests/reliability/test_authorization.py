@@ -15,20 +15,18 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from services.clock import MovableClock
 from tests.reliability.flows import (
     CARD,
     DATABASE_KINDS,
     MESSAGE,
-    TUESDAY_10AM,
     VALID_DETAILS,
     Flow,
     Request,
+    running_flow,
 )
 from tests.support import activities as act
 from tests.support.databases import fresh_database
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
 
 ROLES: dict[str, act.User] = {
     "requester (Priya)": act.PRIYA,
@@ -218,14 +216,10 @@ async def flow(
     async with fresh_database(request.param, tmp_path_factory.mktemp("authz")) as url:
         connector = FakeConnector()
         await connector.start()
-        bot = BotUnderTest(local_settings(url), connector, clock=MovableClock(TUESDAY_10AM))
-        await bot.start()
         try:
-            running = Flow(bot)
-            await running.install()
-            yield running
+            async with running_flow(url, connector) as running:
+                yield running
         finally:
-            await bot.stop()
             await connector.close()
 
 

@@ -20,12 +20,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app import MAX_BODY_BYTES
-from services.clock import MovableClock
-from tests.reliability.flows import TUESDAY_10AM, VALID_DETAILS, Flow, Request
+from tests.reliability.flows import VALID_DETAILS, Flow, Request, running_flow
 from tests.reliability.rendering import call_breakouts, invoke_breakouts
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, Reply, local_settings
+from tests.support.harness import Reply
 
 # STEPUP_FUZZ_EXAMPLES=1000 for a long run; the suite keeps it short.
 FUZZ = settings(
@@ -140,12 +139,8 @@ FORM_FIELDS = [
 
 @pytest.fixture
 async def flow(database_url: str, connector: FakeConnector) -> AsyncIterator[Flow]:
-    bot = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(TUESDAY_10AM))
-    await bot.start()
-    running = Flow(bot)
-    await running.install()
-    yield running
-    await bot.stop()
+    async with running_flow(database_url, connector) as running:
+        yield running
 
 
 def _offers_no_such_invoke(activity: Any) -> bool:
@@ -158,13 +153,8 @@ def _offers_no_such_invoke(activity: Any) -> bool:
 @pytest.fixture
 async def edge_flow(tmp_path: Path, connector: FakeConnector) -> AsyncIterator[Flow]:
     """For properties refused at the HTTP edge, before any database: SQLite is enough."""
-    settings = local_settings(f"sqlite:///{tmp_path / 'edge.db'}")
-    bot = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
-    await bot.start()
-    running = Flow(bot)
-    await running.install()
-    yield running
-    await bot.stop()
+    async with running_flow(f"sqlite:///{tmp_path / 'edge.db'}", connector) as running:
+        yield running
 
 
 class Watch:

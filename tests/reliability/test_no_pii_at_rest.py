@@ -23,12 +23,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from observability.logs import configure_logging
-from services.clock import MovableClock
-from tests.reliability.flows import CARD, Flow
+from tests.reliability.flows import CARD, Flow, running_flow
 from tests.support import activities as act
 from tests.support.databases import sqlite_bytes
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
 
 TUESDAY_1630 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
 
@@ -105,12 +103,8 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[io.StringIO]:
 
 @pytest.fixture
 async def flow(database_url: str, connector: FakeConnector) -> AsyncIterator[Flow]:
-    bot = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(TUESDAY_1630))
-    await bot.start()
-    running = Flow(bot)
-    await running.install()
-    yield running
-    await bot.stop()
+    async with running_flow(database_url, connector, TUESDAY_1630) as running:
+        yield running
 
 
 async def _the_whole_story(flow: Flow) -> None:
