@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -57,6 +59,10 @@ class Messenger:
         self._bot_id = bot_id
         self._app_id = app_id
         self._tenant_id = tenant_id
+        # One lock per person whose chat is being looked up or created (gone when unused).
+        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def send_private(self, person: StaffPerson, card: dict[str, Any]) -> str | None:
         """Send a card to a person's 1:1 chat, creating the chat if the bot never had one."""
@@ -158,7 +164,16 @@ class Messenger:
         stored = await self._conversations.reference(user_key(person.id))
         if stored is not None:
             return ConversationReference().deserialize(stored)
-        return await self._create_personal_chat(person)
+        # Create-or-reuse under the person's lock: a second turn for the same person would
+        # otherwise create a second chat before the first one was stored (one per process).
+        lock = self._chat_locks.get(person.id)
+        if lock is None:
+            lock = self._chat_locks[person.id] = asyncio.Lock()
+        async with lock:
+            stored = await self._conversations.reference(user_key(person.id))
+            if stored is not None:
+                return ConversationReference().deserialize(stored)
+            return await self._create_personal_chat(person)
 
     async def _create_personal_chat(self, person: StaffPerson) -> ConversationReference:
         """Start a 1:1 chat from the team installation (the app is installed where they are)."""
