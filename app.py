@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import time
@@ -14,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import observability.metrics
-from bot.adapter import create_adapter
+from bot.adapter import create_adapter, use_connector_threads
 from bot.announcer import DutyAnnouncer
 from bot.audit import AuditView
 from bot.blocking_guard import guard_for
@@ -131,6 +132,7 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     if not settings.auth_enabled:
         log.warning("auth.disabled", extra={"mode": settings.mode.value})
     adapter = create_adapter(settings)
+    use_connector_threads(asyncio.get_running_loop())
     assert runtime.engine is not None
     directory = runtime.directory = _directory(runtime)
     runtime.policy = policy_from_profile(runtime.profile)

@@ -7,9 +7,12 @@ and audience and then reused, as botbuilder's older BotFrameworkAdapter did (see
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+import weakref
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from botbuilder.core import TurnContext
@@ -37,6 +40,12 @@ log = logging.getLogger(__name__)
 # Service URLs are a handful per deployment (one per Teams region); in local mode they come
 # unchecked from the activity, so the cache is bounded and forgets the least recently used.
 MAX_CONNECTOR_CLIENTS = 64
+
+# botbuilder's connector (msrest over `requests`) makes every HTTP call in a thread of the loop's
+# default executor: min(32, cores + 4), so 6 on two cores. At Teams' latency (~0.1 s a call)
+# that caps the bot at about 60 connector calls a second, below what a burst of posts needs.
+CONNECTOR_THREADS = 32
+_sized_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 ClientKey = tuple[str, str, str | None]
 """(app id, service URL, audience): everything a connector client is built from."""
@@ -126,6 +135,21 @@ class CachingAuthentication(BotFrameworkAuthentication):
 
     async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
         return await self._inner.authenticate_channel_request(auth_header)
+
+
+def use_connector_threads(
+    loop: asyncio.AbstractEventLoop, threads: int = CONNECTOR_THREADS
+) -> None:
+    """Give `loop` a default executor with `threads` threads (once per loop).
+
+    Threads start only when calls wait for one, so an idle bot holds no more than before.
+    """
+    if loop in _sized_loops:
+        return
+    loop.set_default_executor(
+        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="connector")
+    )
+    _sized_loops.add(loop)
 
 
 class _CachingConnectorFactory(ConnectorFactory):

@@ -10,12 +10,15 @@ one piece that would need the network), so the bot's own credentials and token h
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from botbuilder.core import MessageFactory
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import ChannelValidation, _connector_factory_impl
 from botframework.connector.auth import microsoft_app_credentials as credentials_module
@@ -166,3 +169,44 @@ async def test_a_reused_client_sends_a_token_with_every_call_and_a_renewed_one_a
     assert len(made) == 1
     assert entra.issued == 2
     assert set(connector.authorizations[sent:]) == {"Bearer token-2"}
+
+
+class _Gate(FakeConnector):
+    """A connector that answers no call until `width` calls are waiting at once."""
+
+    width: int = 12
+    _waiting: int = 0
+    _open: asyncio.Event | None = None
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if self._open is None:
+            self._open = asyncio.Event()
+        self._waiting += 1
+        if self._waiting >= self.width:
+            self._open.set()
+        await self._open.wait()
+        return await super()._handle(request)
+
+
+async def test_connector_calls_are_not_held_to_a_few_threads(database_url: str) -> None:
+    """Each call blocks a thread of the loop's default executor (msrest runs `requests` there).
+
+    Python's default is min(32, cores + 4) threads, 6 on a two-core machine: the seventh call
+    waited for one of the first six to come back. Here no call comes back until 12 are in
+    flight, so with too few threads the sends never finish.
+    """
+    gate = _Gate()
+    await gate.start()
+    try:
+        async with installed_bot(database_url, gate, TUESDAY_10AM) as bot:
+            messenger = bot.runtime.messenger
+            assert messenger is not None
+            sends = [
+                messenger.post_in_channel(act.STEPUP_CHANNEL, MessageFactory.text(f"note {i}"))
+                for i in range(gate.width)
+            ]
+            async with asyncio.timeout(30):
+                sent = await asyncio.gather(*sends)
+        assert len(set(sent)) == gate.width
+    finally:
+        await gate.close()
