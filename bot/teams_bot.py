@@ -232,6 +232,9 @@ class StepUpBot(TeamsActivityHandler):
         # Strip the thread part so a send through this reference starts a new thread.
         reference.conversation.id = inbound.channel_id
         reference.activity_id = None
+        # And the poster: a channel send needs no recipient (the reference built from the
+        # installation has none), and with it every post by someone else rewrote the row.
+        reference.user = None
         await self._save(channel_key(inbound.channel_id), "channel", reference)
 
     async def _save(self, key: str, kind: str, reference: ConversationReference) -> None:
