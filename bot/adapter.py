@@ -14,6 +14,7 @@ import weakref
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
@@ -31,6 +32,8 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 from botframework.connector.skills import BotFrameworkClient
+from requests import Session
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from bot import invokes
 from settings import Settings
@@ -46,6 +49,9 @@ MAX_CONNECTOR_CLIENTS = 64
 # that caps the bot at about 60 connector calls a second, below what a burst of posts needs.
 CONNECTOR_THREADS = 32
 _sized_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+# ...and each client's requests session then keeps as many connections as there are threads
+# (requests keeps 10 per host and drops the others after use, with a warning for each).
+_sized_sessions: weakref.WeakSet[Session] = weakref.WeakSet()
 
 ClientKey = tuple[str, str, str | None]
 """(app id, service URL, audience): everything a connector client is built from."""
@@ -91,6 +97,7 @@ class CachingAuthentication(BotFrameworkAuthentication):
         client = self._clients.get(key)
         if client is None:
             client = await factory.create(service_url, audience)
+            client.config.session_configuration_callback = _pool_per_thread
             # Two turns may have made one each meanwhile: keep the first, use it.
             client = self._clients.setdefault(key, client)
             while len(self._clients) > self._max_clients:
@@ -150,6 +157,18 @@ def use_connector_threads(
         ThreadPoolExecutor(max_workers=threads, thread_name_prefix="connector")
     )
     _sized_loops.add(loop)
+
+
+def _pool_per_thread(
+    session: Session, _config: Any, _call_config: Any, **request_kwargs: Any
+) -> dict[str, Any]:
+    """msrest's session hook, run before each call: size the connection pools once."""
+    if session not in _sized_sessions:
+        for adapter in session.adapters.values():
+            if isinstance(adapter, HTTPAdapter):  # keeps msrest's retry policy (max_retries)
+                adapter.init_poolmanager(DEFAULT_POOLSIZE, CONNECTOR_THREADS)
+        _sized_sessions.add(session)
+    return request_kwargs
 
 
 class _CachingConnectorFactory(ConnectorFactory):
