@@ -1,6 +1,7 @@
 """Load burst (issue #10): 200 channel posts from 50 users within 10 s, and a card press on each.
 
 Run: python -m bench.load_bench [--posts 200] [--users 50] [--window 10] [--press-delay 1]
+     [--connector-ms 0]
 
 Open loop: the post times are fixed in advance (seeded, the same for every bot), so a slow bot
 meets the same schedule instead of being sent less work. Each post is a new top-level message in
@@ -102,6 +103,7 @@ class Burst:
     window_s: float = 10.0
     press_delay_s: float = 1.0  # Tom reads the card before pressing
     seed: int = 10
+    connector_ms: float = 0.0  # how long the fake connector takes to answer each call
 
     def arrivals(self) -> list[Arrival]:
         """Post times uniform at random over the window (a Poisson process given its count, so
@@ -126,8 +128,14 @@ class LoadConnector(FakeConnector):
     """
 
     cards_only: bool = False  # Step Up answers a post with a card; the echo bot with text
+    delay_s: float = 0.0  # each call is answered this long after it came (Teams is far away)
     times: list[float] = field(default_factory=list)
     _first: dict[str, asyncio.Future[tuple[ConnectorCall, float]]] = field(default_factory=dict)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        return await super()._handle(request)
 
     async def _record(self, call: ConnectorCall) -> None:
         now = time.perf_counter()
@@ -543,7 +551,7 @@ async def install(session: aiohttp.ClientSession, url: str, connector: FakeConne
 
 async def burst_in_process(database_url: str, burst: Burst, workdir: Path) -> BotRun:
     """The burst against Step Up running in this process (the shortened test's way)."""
-    connector = LoadConnector(cards_only=True)
+    connector = LoadConnector(cards_only=True, delay_s=burst.connector_ms / 1000)
     await connector.start()
     server = TestServer(stepup_app(database_url, write_profile(workdir, bench_users(burst.users))))
     await server.start_server()
@@ -628,7 +636,7 @@ async def burst_bot(kind: str, burst: Burst) -> BotRun:
     from storage.db import create_engine
     from tests.support.databases import fresh_database
 
-    connector = LoadConnector(cards_only=kind != "echo")
+    connector = LoadConnector(cards_only=kind != "echo", delay_s=burst.connector_ms / 1000)
     await connector.start()
     try:
         with TemporaryDirectory() as tmp:
@@ -706,7 +714,8 @@ def report(runs: Sequence[BotRun], burst: Burst, load: tuple[float, ...]) -> str
     lines = [
         f"Load burst: {burst.posts} channel posts from {burst.users} users over "
         f"{burst.window_s:g} s (open loop, seed {burst.seed}); Tom presses acknowledge on each "
-        f"card once it is in its thread and >= {burst.press_delay_s:g} s after the post.",
+        f"card once it is in its thread and >= {burst.press_delay_s:g} s after the post; the "
+        f"fake connector answers each call after {burst.connector_ms:g} ms.",
         "Latency: from the scheduled send until the whole answer was read (bot in its own "
         "process; client and fake connector in this one).",
         "",
@@ -763,6 +772,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--window", type=float, default=defaults.window_s, help="seconds")
     parser.add_argument("--press-delay", type=float, default=defaults.press_delay_s)
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--connector-ms",
+        type=float,
+        default=defaults.connector_ms,
+        help="how long the fake connector takes to answer each call (Teams' own latency)",
+    )
     parser.add_argument("--serve", choices=sorted(BOTS), help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=Path, help=argparse.SUPPRESS)
@@ -776,7 +791,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.serve:
             asyncio.run(serve(args.serve, args.database_url, args.profile))
             return 0
-        burst = Burst(args.posts, args.users, args.window, args.press_delay, args.seed)
+        burst = Burst(
+            args.posts, args.users, args.window, args.press_delay, args.seed, args.connector_ms
+        )
         load = os.getloadavg()  # the machine may be shared: say how busy it was
         runs = asyncio.run(run_all(burst))
     print(report(runs, burst, load))
