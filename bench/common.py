@@ -12,6 +12,7 @@ import math
 import os
 import platform
 import resource
+import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -147,3 +148,20 @@ def rss_mib() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return peak_rss_mib()
+
+
+def git_state() -> str:
+    """The commit measured, and which tracked files differed from it (paths only)."""
+
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        command = ["git", "--no-optional-locks", *args]  # never takes the shared index lock
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+        return done.stdout if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    changed = git("status", "--porcelain", "--untracked-files=no").splitlines()
+    paths = sorted(line[3:] for line in changed if line.strip())  # "XY path"
+    tree = f"uncommitted changes in {', '.join(paths)}" if paths else "no uncommitted changes"
+    return f"commit: {commit} ({tree})"

@@ -26,7 +26,6 @@ import json
 import math
 import os
 import random
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -50,6 +49,7 @@ from bench.common import (
     bench_email,
     bench_users,
     encode,
+    git_state,
     is_card_answer,
     machine,
     percentile,
@@ -675,21 +675,6 @@ async def run_all(burst: Burst) -> list[BotRun]:
 
 
 # --- reporting -----------------------------------------------------------------------------------
-
-
-def git_state() -> str:
-    """The commit measured, and which tracked files differed from it (paths only)."""
-
-    def git(*args: str) -> str:
-        command = ["git", "--no-optional-locks", *args]  # never takes the shared index lock
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-        return done.stdout if done.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-    changed = git("status", "--porcelain", "--untracked-files=no").splitlines()
-    paths = sorted(line[3:] for line in changed if line.strip())  # "XY path"
-    tree = f"uncommitted changes in {', '.join(paths)}" if paths else "no uncommitted changes"
-    return f"commit: {commit} ({tree})"
 
 
 def ms(value: float) -> str:

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import cProfile
 import io
+import os
 import pstats
 import sys
 import time
@@ -41,6 +42,7 @@ from bench.common import (
     encode,
     expect_card,
     expect_created,
+    git_state,
     machine,
     peak_rss_mib,
     percentile,
@@ -421,13 +423,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             print(profile_report(asyncio.run(run_profiled(args.n))))
             return 0
-        started = time.perf_counter()
+        started, load = time.perf_counter(), os.getloadavg()  # the machine may be shared
         phases = asyncio.run(run(args.n))
         print("Request flow: latency until the HTTP response (client and bot in one process)\n")
         print(table(phases))
         print(f"\n{machine()}")
         print(f"peak RSS of this process: {peak_rss_mib():.1f} MiB; ", end="")
         print(f"whole run {time.perf_counter() - started:.1f} s")
+        print(f"load average (1 min) before / after: {load[0]:.2f} / {os.getloadavg()[0]:.2f}")
+        print(git_state())
     return 0
 
 
