@@ -162,7 +162,14 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         tenant_id=runtime.profile.tenant_id,
     )
     views = ViewBuilder(directory, runtime.profile, runtime.consultations, messenger)
-    details = DetailsDialog(runtime.details, directory, messenger, views, runtime.clock)
+    details = DetailsDialog(
+        runtime.details,
+        directory,
+        messenger,
+        views,
+        runtime.clock,
+        runtime.consultations.deliveries,
+    )
     requests = RequestFlow(
         runtime.consultations, directory, messenger, runtime.profile, views, details
     )

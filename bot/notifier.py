@@ -15,6 +15,7 @@ from botbuilder.schema import ChannelAccount, Mention
 from bot.messenger import Messenger, NoRoute
 from bot.views import ViewBuilder
 from cards.common import local_time, mention, plain
+from cards.details import details_form
 from domain.consultation import Consultation, Urgency
 from domain.escalation import MessageKind
 from domain.roles import Role
@@ -71,6 +72,8 @@ class EscalationNotifier:
             await self._post_card(consultation, placement)
         elif kind is MessageKind.CHECKLIST:
             await self._send_checklist(consultation, message.recipient)
+        elif kind is MessageKind.DETAILS_ASK:
+            await self._ask_for_details(consultation, message.recipient)
         elif kind is MessageKind.THREAD_MENTION:
             await self._mention_managers(consultation, placement)
         else:
@@ -111,6 +114,16 @@ class EscalationNotifier:
         if person is None:
             raise NoRoute("person")
         _require_sent(await self._messenger.send_private(person, self._views.checklist_card(c)))
+
+    async def _ask_for_details(self, c: Consultation, requester_id: str) -> None:
+        """The private-details form the turn could not send, unless it no longer matters."""
+        if not c.is_open or c.details_provided:
+            return
+        person = await self._directory.by_id(requester_id)
+        if person is None:
+            raise NoRoute("person")
+        form = details_form(c.id, c.reference, values={}, errors={}, for_dialog=False)
+        _require_sent(await self._messenger.send_private(person, form))
 
     async def _mention_managers(self, c: Consultation, placement: Placement) -> None:
         if not (placement.channel_id and placement.thread_id):

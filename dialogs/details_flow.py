@@ -19,6 +19,7 @@ from cards.details import (
 from dialogs.details_dialog import DIALOG, DialogError, State, Step, next_state
 from domain.consultation import Consultation
 from services.clock import Clock
+from services.deliveries import DeliveryLedger
 from services.details import DetailsService, typed_values
 from services.directory import Directory, StaffPerson
 
@@ -50,7 +51,9 @@ class DetailsDialog:
         messenger: Messenger,
         views: ViewBuilder,
         clock: Clock,
+        deliveries: DeliveryLedger | None = None,
     ) -> None:
+        self._deliveries = deliveries
         self._service = service
         self._directory = directory
         self._messenger = messenger
@@ -94,17 +97,15 @@ class DetailsDialog:
         )
         try:
             await self._messenger.send_private(requester, form)
-        except NoRoute as missing:
-            log.warning(
-                "details.not_asked",
-                extra={"consultation_id": consultation.id, "error_code": str(missing)},
-            )
-        except Exception as error:  # noqa: BLE001 - a connector failure must not fail the turn
-            # The ask is on the trail already; the requester can still use the channel card.
+        except Exception as error:  # noqa: BLE001 - NoRoute or a connector failure alike
+            # The ask is on the trail already, and must not fail the turn; the scheduler sends
+            # the form later (the requester can also use the channel card meanwhile).
             log.warning(
                 "details.not_asked",
                 extra={"consultation_id": consultation.id, "error_type": type(error).__name__},
             )
+            if self._deliveries is not None:
+                await self._deliveries.ask_later(consultation)
 
     # --- the Teams dialog (task/fetch, task/submit) ---------------------------------------
 

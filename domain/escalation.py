@@ -47,6 +47,7 @@ class MessageKind(StrEnum):
     # connector error or a crash mid-turn leaves it pending for the scheduler, never lost.
     THREAD_CARD = "thread_card"
     CHECKLIST = "checklist"
+    DETAILS_ASK = "details_ask"  # the private-details form, when the ask could not be sent
 
 
 @dataclass(frozen=True)

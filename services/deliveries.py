@@ -124,6 +124,17 @@ class DeliveryLedger:
             },
         )
 
+    async def ask_later(self, consultation: Consultation) -> None:
+        """The private-details form could not be sent: the scheduler sends it, once per ask."""
+        async with self._uow() as uow:
+            await uow.outbox.add_once(
+                consultation.id,
+                f"details:{consultation.version}",
+                MessageKind.DETAILS_ASK.value,
+                consultation.requester_id,
+                at=self._clock.now(),
+            )
+
     async def card_stale(self, consultation: Consultation) -> None:
         """The thread card could not be updated: the scheduler renders it again, once."""
         async with self._uow() as uow:

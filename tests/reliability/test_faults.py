@@ -324,6 +324,46 @@ async def test_a_failed_card_update_is_repaired(flow: Flow, status: int) -> None
     assert "Acknowledged" in json.dumps(updates[0].cards[0])
 
 
+@pytest.mark.parametrize("status", [429, 502])
+async def test_a_details_form_that_could_not_be_sent_is_sent_by_the_scheduler(
+    flow: Flow, status: int
+) -> None:
+    """Tom acknowledges; the thread card updates, the private-details form to Priya fails."""
+    request = await flow.post()
+    connector = flow.bot.connector
+    original = connector._record
+
+    async def fail_after_the_update(call: Any) -> None:
+        await original(call)
+        if call.op == "update":
+            connector.fail_next(status, 1)
+
+    connector._record = fail_after_the_update  # type: ignore[method-assign]
+    try:
+        await flow.ok(request, act.TOM, "acknowledge")
+    finally:
+        connector._record = original  # type: ignore[method-assign]
+    assert _details_forms(flow) == 0
+    ticker = flow.bot.runtime.ticker
+    assert ticker is not None
+    await ticker.run_now()
+    await ticker.run_now()
+    assert _details_forms(flow) == 1
+    consultation = await flow.consultation(request.id)
+    kinds = [e.kind for e in consultation.events]
+    assert kinds.count(EventKind.DETAILS_REQUESTED) == 1
+
+
+def _details_forms(flow: Flow) -> int:
+    """Private-details forms sent to anyone (their submit verb is provide_details)."""
+    return sum(
+        1
+        for call in flow.bot.connector.posted()
+        for card in call.cards
+        if any(a.get("verb") == "provide_details" for a in card.get("actions") or [])
+    )
+
+
 # --- escalations under connector faults --------------------------------------------------------
 
 
