@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.db import reading
 from storage.tables import conversation_refs, installations
 from storage.upsert import upsert
+
+REFERENCE_CACHE_SECONDS = 60.0
+REFERENCE_CACHE_SIZE = 10_000
 
 # installations.team_name is String(200); Teams allows 256 characters, and the name is only shown.
 TEAM_NAME_MAX = 200
@@ -34,11 +39,18 @@ class Installation:
 class ConversationStore:
     """Installations and serialised ConversationReferences, keyed by who or where."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, cache_seconds: float = REFERENCE_CACHE_SECONDS
+    ) -> None:
         self._engine = engine
         # What this process last wrote per key: every post would otherwise rewrite the same
         # channel reference, one more write transaction per turn (SQLite has one writer).
         self._written: dict[str, tuple[str, dict[str, Any]]] = {}
+        # References read or written lately: each proactive send reads one (about three per
+        # request), and on SQLite every read queues for the one connection. Another instance's
+        # newer reference (a changed serviceUrl, rare) is seen within `cache_seconds`.
+        self._cache_seconds = cache_seconds
+        self._cached: dict[str, tuple[float, dict[str, Any] | None]] = {}
 
     async def save_reference(
         self, key: str, kind: str, reference: dict[str, Any], at: datetime
@@ -65,15 +77,27 @@ class ConversationStore:
                 if attempt == 2 or not error.connection_invalidated:
                     raise
         self._written[key] = (kind, reference)
+        self._remember(key, reference)
 
     async def reference(self, key: str) -> dict[str, Any] | None:
         """The stored reference for `key`, if any."""
+        cached = self._cached.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return copy.deepcopy(cached[1])
         async with reading(self._engine) as conn:
             row = await conn.execute(
                 select(conversation_refs.c.reference).where(conversation_refs.c.key == key)
             )
             value = row.scalar_one_or_none()
-        return dict(value) if value is not None else None
+        found = dict(value) if value is not None else None
+        if found is not None:  # an absent reference may appear any moment: not cached
+            self._remember(key, found)
+        return copy.deepcopy(found)
+
+    def _remember(self, key: str, reference: dict[str, Any]) -> None:
+        if len(self._cached) >= REFERENCE_CACHE_SIZE:
+            self._cached.clear()  # crude but bounded: a burst of new people refills it
+        self._cached[key] = (time.monotonic() + self._cache_seconds, copy.deepcopy(reference))
 
     async def save_installation(self, installation: Installation) -> None:
         """Record (or refresh) the bot's installation in a team."""
