@@ -26,6 +26,7 @@ from bot.http import messages_handler
 from bot.messenger import Messenger, NoRoute
 from bot.notifier import EscalationNotifier
 from bot.requests import RequestFlow
+from bot.signing_keys import use_nonblocking_key_refresh
 from bot.teams_bot import BotDeps, StepUpBot
 from bot.views import ViewBuilder
 from cards.audit_card import VERB_VIEW_AUDIT
@@ -133,6 +134,7 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         log.warning("auth.disabled", extra={"mode": settings.mode.value})
     adapter = create_adapter(settings)
     use_connector_threads(asyncio.get_running_loop())
+    use_nonblocking_key_refresh()
     assert runtime.engine is not None
     directory = runtime.directory = _directory(runtime)
     runtime.policy = policy_from_profile(runtime.profile)

@@ -55,6 +55,9 @@ class KeyServer:
     """Serves `/.well-known/openidconfiguration` and `/keys` on a free local port."""
 
     keys: list[dict[str, Any]]
+    delay: float = 0.0  # seconds before the metadata document is answered (a slow Microsoft)
+    fetches: int = 0  # metadata documents asked for
+    asked: threading.Event = field(default_factory=threading.Event)  # set on the first ask
     metadata_url: str = ""
     _thread: threading.Thread | None = field(default=None, repr=False)
     _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
@@ -95,6 +98,9 @@ class KeyServer:
             await runner.cleanup()
 
     async def _metadata(self, request: web.Request) -> web.Response:
+        self.fetches += 1
+        self.asked.set()
+        await asyncio.sleep(self.delay)
         base = f"http://{request.host}"
         return web.json_response(
             {

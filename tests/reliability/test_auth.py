@@ -8,7 +8,9 @@ No network: outbound replies get a stand-in Entra token.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -244,3 +246,63 @@ async def test_a_card_action_or_dialog_from_another_tenant_changes_nothing(
     assert service is not None
     found = await service.get(consultation_id)
     assert found is not None and found[0].version == 2
+
+
+@pytest.fixture
+async def slow_keys_bot(
+    tmp_path: Path, connector: FakeConnector, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[BotUnderTest, KeyServer]]:
+    """A production bot whose signing keys take SLOW_KEYS seconds to fetch (a fresh key URL,
+    so botbuilder has no cached keys for it)."""
+    server = KeyServer([jwk("channel", KID, ["msteams"])], delay=SLOW_KEYS).start()
+    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", server.metadata_url)
+    monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", _outbound_token)
+    settings = local_settings(
+        f"sqlite:///{tmp_path / 'keys.db'}",
+        mode=Mode.PRODUCTION,
+        app_id=APP_ID,
+        app_password="not-a-real-secret",
+        app_type="SingleTenant",
+        app_tenant_id=act.TENANT,
+    )
+    running = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
+    await running.start()
+    try:
+        yield running, server
+    finally:
+        await running.stop()
+        server.stop()
+
+
+SLOW_KEYS = 2.0
+
+
+async def test_fetching_the_signing_keys_neither_blocks_the_bot_nor_repeats(
+    slow_keys_bot: tuple[BotUnderTest, KeyServer],
+) -> None:
+    """botbuilder fetched the keys with a blocking call inside the event loop: while Microsoft
+    answered, nothing else ran (no other request, no health check, no tick). Now the loop keeps
+    running meanwhile, and five requests that all find the keys missing share one fetch."""
+    bot, server = slow_keys_bot
+    url = bot.connector.service_url
+    header = {"Authorization": bearer()(url)}
+    gaps: list[float] = []
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.05)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    beat = asyncio.create_task(heartbeat())
+    try:
+        replies = await asyncio.gather(
+            *(bot.send(act.personal_message(url, act.PRIYA, f"help {i}"), header) for i in range(5))
+        )
+    finally:
+        beat.cancel()
+    assert [r.status for r in replies] == [201] * 5
+    assert server.fetches == 1
+    assert max(gaps) < SLOW_KEYS / 2, f"the event loop stood still for {max(gaps):.2f} s"
