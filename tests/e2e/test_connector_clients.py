@@ -25,15 +25,13 @@ from botframework.connector.auth import ChannelValidation, _connector_factory_im
 from botframework.connector.auth import microsoft_app_credentials as credentials_module
 
 from services.clock import MovableClock
-from settings import Mode
-from tests.reliability.keys import KeyServer, jwk, token
+from tests.reliability.keys import APP_ID, KeyServer, jwk, production_settings, token
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, installed_bot, local_settings
+from tests.support.harness import BotUnderTest, installed_bot
 
 TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 POST = "Step up consultation please"
-APP_ID = "5a0e9f3c-7d21-4b8e-a6f4-1c9d2e3b4a50"
 KID = "stepup-clients-test-key"
 
 
@@ -130,14 +128,7 @@ async def production_bot(
     monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", key_server.metadata_url)
     entra = _Entra()
     monkeypatch.setattr(credentials_module, "ConfidentialClientApplication", entra.application)
-    settings = local_settings(
-        f"sqlite:///{tmp_path / 'clients.db'}",
-        mode=Mode.PRODUCTION,
-        app_id=APP_ID,
-        app_password="not-a-real-secret",
-        app_type="SingleTenant",
-        app_tenant_id=act.TENANT,
-    )
+    settings = production_settings(f"sqlite:///{tmp_path / 'clients.db'}")
     running = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
     await running.start()
     yield running, entra

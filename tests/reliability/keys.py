@@ -25,7 +25,25 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from settings import Mode, Settings
+from tests.support import activities as act
+from tests.support.harness import local_settings
+
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+# The tests' own bot registration (made up), single-tenant in the demo tenant.
+APP_ID = "5a0e9f3c-7d21-4b8e-a6f4-1c9d2e3b4a50"
+
+
+def production_settings(database_url: str) -> Settings:
+    """Production mode for the tests' bot registration: authentication on, a stand-in secret."""
+    return local_settings(
+        database_url,
+        mode=Mode.PRODUCTION,
+        app_id=APP_ID,
+        app_password="not-a-real-secret",
+        app_type="SingleTenant",
+        app_tenant_id=act.TENANT,
+    )
 
 
 @cache

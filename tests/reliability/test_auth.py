@@ -21,13 +21,11 @@ from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentia
 from sqlalchemy import text
 
 from services.clock import MovableClock
-from settings import Mode
-from tests.reliability.keys import KeyServer, jwk, token
+from tests.reliability.keys import APP_ID, KeyServer, jwk, production_settings, token
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
+from tests.support.harness import BotUnderTest
 
-APP_ID = "5a0e9f3c-7d21-4b8e-a6f4-1c9d2e3b4a50"
 KID = "stepup-test-key"
 WEBCHAT_KID = "webchat-only-key"
 OTHER_TENANT = "00000000-0000-4000-8000-000000000bad"
@@ -58,14 +56,7 @@ async def production_bot(
     monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", key_server.metadata_url)
     # Replies need an Entra token for the connector; there is no Entra ID here.
     monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", _outbound_token)
-    settings = local_settings(
-        f"sqlite:///{tmp_path / 'auth.db'}",
-        mode=Mode.PRODUCTION,
-        app_id=APP_ID,
-        app_password="not-a-real-secret",
-        app_type="SingleTenant",
-        app_tenant_id=act.TENANT,
-    )
+    settings = production_settings(f"sqlite:///{tmp_path / 'auth.db'}")
     running = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
     await running.start()
     yield running
@@ -257,14 +248,7 @@ async def slow_keys_bot(
     server = KeyServer([jwk("channel", KID, ["msteams"])], delay=SLOW_KEYS).start()
     monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", server.metadata_url)
     monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", _outbound_token)
-    settings = local_settings(
-        f"sqlite:///{tmp_path / 'keys.db'}",
-        mode=Mode.PRODUCTION,
-        app_id=APP_ID,
-        app_password="not-a-real-secret",
-        app_type="SingleTenant",
-        app_tenant_id=act.TENANT,
-    )
+    settings = production_settings(f"sqlite:///{tmp_path / 'keys.db'}")
     running = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
     await running.start()
     try:
