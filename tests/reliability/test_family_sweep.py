@@ -19,6 +19,14 @@ def test_every_form_of_every_detail_is_found() -> None:
             assert hits(f"... {form.upper()} ...") == [kind], form
 
 
+def test_random_strings_are_not_taken_for_a_detail_but_a_detail_beside_one_is() -> None:
+    sealed = "v1:k1:Qk3xKEMIx9AbcdEfghIjklMnopQrstUvwxYz0123"  # ciphertext that spells "kemi"
+    assert hits(f"ehm_sealed={sealed}") == []
+    assert hits("id 9f3kemiq2") == []  # inside a longer run of letters and digits
+    assert hits(f"oversight: Kemi {sealed}") == ["oversight"]
+    assert hits("EHM7304518") == ["EHM number"]
+
+
 def test_nothing_in_the_councils_own_words_is_taken_for_a_family_detail() -> None:
     profile = Path(__file__).resolve().parents[2] / "profiles" / "demo.yaml"
     assert hits(profile.read_text()) == []

@@ -1,8 +1,8 @@
 """The fictional family details tests type into the bot; none may be stored or logged in clear.
 
 After every test on the `database_url` fixture the database is searched for each of them
-(sealed columns are ciphertext, so they are searched too), and every test's captured log and
-output is searched likewise (tests/conftest.py). A hit anywhere is a leak.
+(everything but values in the sealed `v1:` shape, which are ciphertext by construction), and
+every test's captured log and output is searched likewise (tests/conftest.py). A hit is a leak.
 All invented; phone numbers come from Ofcom's ranges for drama.
 """
 
@@ -51,12 +51,32 @@ FAMILY: dict[str, tuple[str, ...]] = {
 }
 
 
+def _pattern(form: str) -> str:
+    # A form must not continue a longer run of its own class: a short name such as "Kemi" also
+    # turns up inside random strings (ciphertext, ids) now and then, a false leak that failed a
+    # test at random; "Kemi," or "EHM7304518" in clear still match.
+    before = r"(?<![a-z])" if form[0].isalpha() else r"(?<![0-9])" if form[0].isdigit() else ""
+    after = r"(?![a-z])" if form[-1].isalpha() else r"(?![0-9])" if form[-1].isdigit() else ""
+    return before + re.escape(form.lower()) + after
+
+
+_SEARCHES = {
+    kind: re.compile("|".join(_pattern(f) for f in forms)) for kind, forms in FAMILY.items()
+}
+
+
+# A sealed value (storage/crypto.py): random base64url, where short forms turn up by chance.
+_SEALED = re.compile(r"v1:[a-z0-9_-]{1,32}:[a-z0-9_-]{24,}=*")
+
+
 def hits(haystack: str) -> list[str]:
-    """The kinds of family detail found in a text (case-insensitive), never the values."""
-    lowered = haystack.lower()
-    return sorted(
-        {kind for kind, forms in FAMILY.items() if any(f.lower() in lowered for f in forms)}
-    )
+    """The kinds of family detail found in a text (case-insensitive), never the values.
+
+    Sealed values are left out of the search: they are ciphertext by construction, and a
+    plaintext leak into a sealed column would not have their shape, so it is still searched.
+    """
+    lowered = _SEALED.sub(" ", haystack.lower())
+    return sorted(kind for kind, search in _SEARCHES.items() if search.search(lowered))
 
 
 async def stored_text(database_url: str) -> str:
