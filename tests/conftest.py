@@ -8,25 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.support.databases import SKIP_REASON, fresh_database, postgres_admin_url
+from tests.support.databases import DATABASES, fresh_database
 from tests.support.fake_connector import FakeConnector
 from tests.support.family import hits, stored_text
 from tests.support.harness import BotUnderTest, local_settings
 
 # A test that puts family details in clear on purpose (to prove a search finds them) says so.
 ALLOWS_FAMILY_DETAILS = "allows_family_details"
-
-DATABASES = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgres",
-        id="postgres",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(postgres_admin_url() is None, reason=SKIP_REASON),
-        ],
-    ),
-]
 
 
 @pytest.fixture(params=DATABASES)

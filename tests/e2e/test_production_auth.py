@@ -6,26 +6,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from settings import Mode
+from tests.reliability.keys import production_settings
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
-
-APP_ID = "5a0e9f3c-7d21-4b8e-a6f4-1c9d2e3b4a50"
+from tests.support.harness import BotUnderTest
 
 
 @pytest.fixture
 async def production_bot(
     database_url: str, connector: FakeConnector
 ) -> AsyncIterator[BotUnderTest]:
-    settings = local_settings(
-        database_url,
-        mode=Mode.PRODUCTION,
-        app_id=APP_ID,
-        app_password="not-a-real-secret",
-        app_type="SingleTenant",
-        app_tenant_id=act.TENANT,
-    )
+    settings = production_settings(database_url)
     running = await BotUnderTest(settings, connector).start()
     yield running
     await running.stop()

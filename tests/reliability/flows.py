@@ -8,29 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from domain.consultation import Consultation
 from services.clock import MovableClock
 from storage.tables import access_audit, case_details
 from tests.support import activities as act
-from tests.support.databases import SKIP_REASON, postgres_admin_url
 from tests.support.fake_connector import ConnectorCall, FakeConnector
 from tests.support.harness import BotUnderTest, Reply, local_settings
-
-# The `database_url` fixture's kinds, for fixtures with a wider scope than a test.
-DATABASE_KINDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgres",
-        id="postgres",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(postgres_admin_url() is None, reason=SKIP_REASON),
-        ],
-    ),
-]
 
 # Tuesday 24 November 2026, 10:00 in London (GMT): a working day; Tom is on duty.
 TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

@@ -17,7 +17,6 @@ import pytest_asyncio
 
 from tests.reliability.flows import (
     CARD,
-    DATABASE_KINDS,
     MESSAGE,
     VALID_DETAILS,
     Flow,
@@ -25,7 +24,7 @@ from tests.reliability.flows import (
     running_flow,
 )
 from tests.support import activities as act
-from tests.support.databases import fresh_database
+from tests.support.databases import DATABASES, fresh_database
 from tests.support.fake_connector import FakeConnector
 
 ROLES: dict[str, act.User] = {
@@ -208,7 +207,7 @@ def test_the_table_covers_every_card_verb() -> None:
         assert rule.allowed <= set(ROLES), rule.name
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DATABASE_KINDS)
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=DATABASES)
 async def flow(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Flow]:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 POSTGRES_ENV = "STEPUP_TEST_POSTGRES_URL"
@@ -20,6 +21,20 @@ SKIP_REASON = (
 def postgres_admin_url() -> str | None:
     """The PostgreSQL server to create test databases on, if configured."""
     return os.environ.get(POSTGRES_ENV) or None
+
+
+# The kinds a test runs on (`database_url`, and fixtures with a wider scope than a test).
+DATABASES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(postgres_admin_url() is None, reason=SKIP_REASON),
+        ],
+    ),
+]
 
 
 @asynccontextmanager
