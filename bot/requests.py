@@ -134,30 +134,41 @@ class RequestFlow:
         token: str,
     ) -> None:
         """Reply in the thread with the request card; a failure leaves it to the scheduler."""
-        card = await self._views.thread_card(consultation)
-        try:
-            sent = await turn_context.send_activity(
-                MessageFactory.attachment(CardFactory.adaptive_card(card))
-            )
-        except Exception as error:  # noqa: BLE001 - any connector failure: retried later
-            await self._service.deliveries.failed(message, token, type(error).__name__)
-            return
-        if sent is None or not sent.id:
-            await self._service.deliveries.failed(message, token, "NoActivityId")
-            return
-        version = await self._service.deliveries.card_posted(consultation.id, sent.id, message)
-        await self._views.catch_up(consultation, version)
+        activity = MessageFactory.attachment(
+            CardFactory.adaptive_card(await self._views.thread_card(consultation))
+        )
+
+        async def send() -> str | None:
+            sent = await turn_context.send_activity(activity)
+            return sent.id if sent is not None else None
+
+        card_id = await self._attempt(send, message, token)
+        if card_id:
+            version = await self._service.deliveries.card_posted(consultation.id, card_id, message)
+            await self._views.catch_up(consultation, version)
 
     async def _send_checklist(
         self, person: StaffPerson, consultation: Consultation, message: OutboxMessage, token: str
     ) -> None:
         """The private checklist; a failure leaves it to the scheduler, not an apology."""
+        card = self._views.checklist_card(consultation)
+        if await self._attempt(lambda: self._messenger.send_private(person, card), message, token):
+            await self._service.deliveries.sent(message)
+
+    async def _attempt(
+        self, send: Callable[[], Awaitable[str | None]], message: OutboxMessage, token: str
+    ) -> str | None:
+        """Send a leased outbox message now; the sent activity's id, or None when the send
+        failed or Teams gave no id, in which case the scheduler's next tick has it instead."""
         try:
-            await self._messenger.send_private(person, self._views.checklist_card(consultation))
-        except Exception as error:  # noqa: BLE001 - NoRoute or a connector failure alike
+            sent_id = await send()
+        except Exception as error:  # noqa: BLE001 - NoRoute or any connector failure alike
             await self._service.deliveries.failed(message, token, type(error).__name__)
-            return
-        await self._service.deliveries.sent(message)
+            return None
+        if not sent_id:
+            await self._service.deliveries.failed(message, token, "NoActivityId")
+            return None
+        return sent_id
 
     async def _say(self, turn_context: TurnContext, text: str) -> None:
         """A courtesy reply in the thread: not worth failing the turn over."""
@@ -237,13 +248,11 @@ class RequestFlow:
     ) -> bool:
         """Post the request's card as a new thread; a failure leaves it to the scheduler."""
         card = await self._views.thread_card(consultation)
-        try:
-            thread_id = await self._messenger.start_thread(self._profile.channel.id, card)
-        except Exception as error:  # noqa: BLE001 - NoRoute or a connector failure alike
-            await self._service.deliveries.failed(message, token, type(error).__name__)
-            return False
+        channel = self._profile.channel.id
+        thread_id = await self._attempt(
+            lambda: self._messenger.start_thread(channel, card), message, token
+        )
         if not thread_id:
-            await self._service.deliveries.failed(message, token, "NoActivityId")
             return False
         version = await self._service.deliveries.thread_started(consultation.id, thread_id, message)
         await self._views.catch_up(consultation, version)
