@@ -13,6 +13,7 @@ import asyncio
 import signal
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,12 @@ from sqlalchemy import text
 from domain.lifecycle import Action
 from storage.db import create_engine
 from tests.support import activities as act
+from tests.support.dates import next_working_day_at
 from tests.support.fake_connector import FakeConnector
 from tests.support.process import free_port, serve, wait_healthy
 
 POSTS = 30
 KILL_AFTER_CARDS = 8
-TUESDAY_10AM = "2026-11-24T10:00:00+00:00"
 
 
 async def _send(session: aiohttp.ClientSession, port: int, activity: dict[str, Any]) -> int | None:
@@ -92,7 +93,9 @@ async def test_a_kill_mid_burst_loses_no_request_card_or_checklist(
     async with aiohttp.ClientSession(timeout=timeout) as session:
         with serve(database_url, port, log_path) as process:
             await wait_healthy(session, port)
-            await _clock(session, port, {"now": TUESDAY_10AM})
+            # Ten in the morning of the next working day: computed, never overtaken by the clock.
+            morning = next_working_day_at(10)
+            await _clock(session, port, {"now": morning.isoformat()})
             assert await _send(session, port, act.installation_added(url)) == 201
             burst = asyncio.gather(
                 *(_send_at(session, port, p, i * 0.05) for i, p in enumerate(posts))
@@ -110,7 +113,7 @@ async def test_a_kill_mid_burst_loses_no_request_card_or_checklist(
 
         with serve(database_url, port, log_path, STEPUP_TICK_SECONDS="1"):
             await wait_healthy(session, port)
-            await _clock(session, port, {"now": "2026-11-24T10:01:00+00:00"})
+            await _clock(session, port, {"now": (morning + timedelta(minutes=1)).isoformat()})
             again = await asyncio.gather(*(_send(session, port, p) for p in posts))
             assert all(s == 201 for s in again), again
             # Past the lease the killed turns held: the scheduler takes their messages over.
