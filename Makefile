@@ -6,16 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest infra-check audit-deps migrate playground lock bench clean
 
-$(STAMP): requirements/lock.txt pyproject.toml
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/lock.txt
-	$(PY) -m pip install --quiet --no-deps -e .
+# The locked Node.js (linked into .venv/bin by the bootstrap) comes first on every recipe's PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+$(STAMP): requirements/lock.txt pyproject.toml scripts/bootstrap_venv.sh
+	scripts/bootstrap_venv.sh $(PYTHON)
 	touch $(STAMP)
 
-node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+node_modules/.installed: $(STAMP) package.json package-lock.json
+	$(VENV)/bin/npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules/.installed
 
 ## run: install, migrate, then serve the bot and the Agents Playground together
@@ -50,9 +49,14 @@ playground: $(STAMP) node_modules/.installed
 migrate: $(STAMP)
 	$(PY) app.py migrate
 
+## lock: re-resolve requirements/lock.txt (everything, for development and CI) and
+## requirements/runtime.txt (what the container installs: the same versions, no dev tools)
+LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url \
+	--no-emit-find-links
 lock: $(STAMP)
-	$(VENV)/bin/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
-		--no-emit-find-links -o requirements/lock.txt pyproject.toml
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) --extra dev --extra azure -o requirements/lock.txt pyproject.toml
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) --extra azure -c requirements/lock.txt \
+		-o requirements/runtime.txt pyproject.toml
 
 bench: $(STAMP)
 	$(PY) -m bench

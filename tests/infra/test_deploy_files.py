@@ -219,7 +219,8 @@ def test_dockerfile_runs_the_app_as_a_non_root_user_with_a_health_check() -> Non
     assert health and "/healthz" in text and "urllib" in text
     assert "HOST=0.0.0.0" in text and "STEPUP_MODE=production" in text
     assert text.rstrip().endswith('CMD ["python", "app.py"]')
-    assert "requirements/lock.txt" in text and "pip install --no-cache-dir --no-deps ." in text
+    assert "--require-hashes -r requirements/runtime.txt" in text
+    assert "pip install --no-cache-dir --no-deps ." in text
 
 
 def test_dockerignore_allows_every_runtime_package_and_nothing_secret() -> None:
@@ -238,6 +239,27 @@ def test_dockerignore_allows_every_runtime_package_and_nothing_secret() -> None:
     modules = {f"{name}.py" for name in project["tool"]["setuptools"]["py-modules"]}
     needed = {p for p in packages if (ROOT / p).is_dir()} | modules
     assert needed <= allowed, needed - allowed
-    assert {"pyproject.toml", "README.md", "requirements/lock.txt"} <= allowed
+    assert {"pyproject.toml", "README.md", "requirements/runtime.txt"} <= allowed
     assert not allowed & {".env", "var", ".venv", "node_modules", "tests"}
     assert "**/.env" in lines
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+?)\s", _text(path), flags=re.M)
+    return {name.lower().replace("_", "-"): version for name, version in pins}
+
+
+def test_the_container_lock_is_the_development_lock_without_the_dev_tools() -> None:
+    """The image installs requirements/runtime.txt; the audit reads requirements/lock.txt.
+
+    So every runtime pin must be in the development lock at the same version (what is audited is
+    what ships), and the runtime lock must not carry the test and lint tools.
+    """
+    runtime, full = _pins(ROOT / "requirements/runtime.txt"), _pins(ROOT / "requirements/lock.txt")
+    assert runtime, "no pins read from requirements/runtime.txt"
+    assert {n: v for n, v in runtime.items() if full.get(n) != v} == {}
+    assert not runtime.keys() & {"pytest", "mypy", "ruff", "pip-audit", "uv"}
+    for lock in ("runtime.txt", "lock.txt"):
+        blocks = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", _text(ROOT / "requirements" / lock))
+        unhashed = [b.split()[0] for b in blocks if "==" in b.split()[0] and "--hash=" not in b]
+        assert unhashed == [], f"{lock}: pins without hashes"
