@@ -218,7 +218,8 @@ class DetailsDialog:
             return _Sent(form=form)
         if not result.saved or result.consultation is None:
             return _Sent(result.message)
-        await self._after_saved(result.consultation)
+        if result.changed:
+            await self._after_saved(result.consultation)
         return _Sent(saved=result.consultation.reference)
 
     async def _after_saved(self, consultation: Consultation) -> None:

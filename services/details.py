@@ -46,6 +46,7 @@ class Submission:
     saved: bool
     errors: Mapping[str, str]
     message: str = ""
+    changed: bool = True  # False: the very details already stored were sent again
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,10 @@ class DetailsService:
                     )
                 )
                 return Submission(consultation, False, check.errors)
+            if await uow.details.load(consultation_id) == check.details:
+                # A retried invoke or a second click: already saved, so nothing is written or
+                # forwarded again (no event, no audited look, no second card).
+                return Submission(consultation, True, {}, changed=False)
             read_version = consultation.version
             try:
                 consultation.record_details_provided(person.actor(), at=now)
