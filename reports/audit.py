@@ -52,8 +52,14 @@ async def load_audit(
 async def record_audit_view(
     engine: AsyncEngine, *, viewer_id: str, consultation_id: str, allowed: bool, at: datetime
 ) -> None:
-    """Note who opened (or was refused) a request's audit trail, in the append-only access log."""
+    """Note who opened (or was refused) a request's audit trail, in the append-only access log.
+
+    Only for a request that exists: the id comes from a card's data, which anyone can craft, and
+    the log is append-only, so an unchecked id would keep whatever text was sent in it forever.
+    """
     async with engine.begin() as conn:
+        if await ConsultationRepository(conn).get(consultation_id) is None:
+            return
         await conn.execute(
             insert(access_audit).values(
                 at=at,

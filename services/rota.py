@@ -69,6 +69,11 @@ class RotaService:
             Role.MAP_ADVANCED_PRACTITIONER,
         }:
             raise CoverRefused("Choose a MAP team manager or advanced practitioner to cover.")
+        if covered_id is not None:
+            # Stored as given, so only someone the form offers: a MAP team manager on record.
+            covered = await self._directory.by_id(covered_id)
+            if covered is None or Role.MAP_TEAM_MANAGER not in covered.roles:
+                raise CoverRefused("Choose the MAP team manager being covered from the list.")
         if covered_id is not None and covered_id == covering_id:
             raise CoverRefused("Someone cannot cover for themselves.")
         zone = ZoneInfo(self._policy.rota.timezone)
