@@ -145,7 +145,7 @@ class Messenger:
         stored = await self._conversations.reference(channel_key(channel_id))
         if stored is not None:
             return ConversationReference().deserialize(stored)
-        installation = await self._conversations.any_installation()
+        installation = await self._conversations.any_installation(self._tenant_id)
         if installation is None:
             raise NoRoute("installation")
         return ConversationReference(
@@ -207,7 +207,7 @@ class Messenger:
         return reference
 
     async def _any_service_url(self) -> str:
-        installation = await self._conversations.any_installation()
+        installation = await self._conversations.any_installation(self._tenant_id)
         if installation is None:
             raise NoRoute("installation")
         return installation.service_url

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import ChannelAccount, ConversationReference
+from botbuilder.schema import ActivityTypes, ChannelAccount, ConversationReference
 from botbuilder.schema.teams import TeamInfo
 
 from bot import invokes
@@ -51,6 +51,19 @@ class StepUpBot(TeamsActivityHandler):
         self._deps = deps
 
     # --- installation -------------------------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Act only on our council's tenant: anyone holding the app package can install it, and
+        another tenant's install, once stored, would route our private chats to their service.
+        Invokes are answered (Teams waits for a body) by on_invoke_activity's own check."""
+        activity = turn_context.activity
+        if activity.type != ActivityTypes.invoke and not self._from_our_tenant(describe(activity)):
+            log.info(
+                "activity.ignored",
+                extra={"activity_type": str(activity.type), "error_code": "other_tenant"},
+            )
+            return
+        await super().on_turn(turn_context)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Remember the team (and its Graph group id) the bot was installed in."""
@@ -195,8 +208,8 @@ class StepUpBot(TeamsActivityHandler):
     # --- helpers ------------------------------------------------------------------------------
 
     def _from_our_tenant(self, inbound: Inbound) -> bool:
-        # The playground and Teams both send the tenant; anything else is not our council.
-        return inbound.tenant_id in (None, self._deps.profile.tenant_id)
+        # Teams and the playground both send the tenant: one without it is not our council's.
+        return inbound.tenant_id == self._deps.profile.tenant_id
 
     async def _remember_installation(self, turn_context: TurnContext) -> Inbound:
         inbound = describe(turn_context.activity)

@@ -135,11 +135,12 @@ class ConversationStore:
             select(installations).where(installations.c.team_thread_id == team_thread_id)
         )
 
-    async def any_installation(self) -> Installation | None:
-        """The most recent installation still in place (its serviceUrl reaches the tenant)."""
+    async def any_installation(self, tenant_id: str) -> Installation | None:
+        """The tenant's most recent installation still in place (its serviceUrl reaches it)."""
         return await self._one(
             select(installations)
             .where(installations.c.removed_at.is_(None))
+            .where(installations.c.tenant_id == tenant_id)
             .order_by(installations.c.installed_at.desc())
             .limit(1)
         )
