@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.intervals import wilson
+from bench.privacy_sets import load_sets
 from privacy.model import Author, FindingType, StaffMember, Vocabulary
 from privacy.screen import Screener
 
@@ -107,25 +109,28 @@ def evaluate(screener: Screener, rows: list[dict[str, Any]]) -> Metrics:
     return m
 
 
+def _rate(label: str, hits: int, total: int) -> str:
+    low, high = wilson(hits, total)
+    rate = hits / total if total else 0.0
+    return f"{label:<22}{hits:>7}{total:>7}{rate:>8.3f}   [{low:.3f}, {high:.3f}]"
+
+
 def table(title: str, m: Metrics) -> str:
-    """A plain-text table of the metrics."""
+    """A plain-text table of the metrics, each rate with its 95 % Wilson interval."""
     lat = sorted(m.latencies_ms)
-    perfect = m.perfect / max(1, m.messages)
     p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else 0.0
     lines = [
         f"## {title} ({m.messages} messages, {m.clean_total} without family data)",
-        f"{'type':<22}{'found':>7}{'total':>7}{'recall':>8}",
+        f"{'type':<22}{'found':>7}{'total':>7}{'rate':>8}   95 % interval (Wilson)",
     ]
     for kind in FindingType:
         if m.total.get(kind.value):
-            t, f = m.total[kind.value], m.found[kind.value]
-            lines.append(f"{kind.value:<22}{f:>7}{t:>7}{f / t:>8.3f}")
+            lines.append(_rate(kind.value, m.found[kind.value], m.total[kind.value]))
     lines += [
-        f"{'ALL family items':<22}{sum(m.found.values()):>7}{sum(m.total.values()):>7}"
-        f"{m.recall:>8.3f}",
-        f"{'must-keep kept':<22}{m.kept:>7}{m.keep_total:>7}{m.keep_rate:>8.3f}",
-        f"{'clean byte-identical':<22}{m.clean_pass:>7}{m.clean_total:>7}{m.clean_rate:>8.3f}",
-        f"{'message-perfect':<22}{m.perfect:>7}{m.messages:>7}{perfect:>8.3f}",
+        _rate("ALL family items", sum(m.found.values()), sum(m.total.values())),
+        _rate("must-keep kept", m.kept, m.keep_total),
+        _rate("clean byte-identical", m.clean_pass, m.clean_total),
+        _rate("message-perfect", m.perfect, m.messages),
         f"latency ms: p50 {statistics.median(lat) if lat else 0:.3f}  p95 {p95:.3f}"
         f"  max {max(lat) if lat else 0:.3f}",
     ]
@@ -161,6 +166,17 @@ def main(argv: list[str]) -> int:
         m = evaluate(screener, rows)
         print(table(title, m) + "\n")
         if "--misses" in argv and (title.startswith("Tuning") or "--heldout-misses" in argv):
+            print("\n".join(m.misses))
+    # Independent writers' sets, each screened with its own council's directory as production
+    # would load it; the frozen one is the blind set.
+    for evaluation in load_sets():
+        set_staff, set_voc = load_profile(evaluation.directory)
+        set_screener = Screener(set_staff, set_voc)
+        evaluate(set_screener, evaluation.rows)
+        m = evaluate(set_screener, evaluation.rows)
+        kind = "frozen blind set, reported once per change" if evaluation.frozen else "writer set"
+        print(table(f"{evaluation.name} ({kind})", m) + "\n")
+        if "--misses" in argv and not evaluation.frozen:
             print("\n".join(m.misses))
     worst = _worst_case(screener)
     print(f"pathological 10,000-character inputs: slowest {worst:.0f} ms")
