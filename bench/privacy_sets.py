@@ -36,7 +36,7 @@ class EvaluationSet:
 
 def read_messages(text: str, prefix: str) -> list[dict[str, Any]]:
     """The labelled rows of one messages.txt (comment lines starting with # are skipped)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for block in re.split(r"^---$", text, flags=re.M):
         lines = [line for line in block.strip("\n").splitlines() if not line.startswith("#")]
         if not lines or not "".join(lines).strip():
@@ -59,7 +59,7 @@ def read_messages(text: str, prefix: str) -> list[dict[str, Any]]:
 
 def load_sets(root: Path = SETS) -> list[EvaluationSet]:
     """Every set folder under `root`, by name (none if the folder does not exist)."""
-    found = []
+    found: list[EvaluationSet] = []
     for folder in sorted(p for p in root.glob("*") if (p / "messages.txt").is_file()):
         rows = read_messages((folder / "messages.txt").read_text(encoding="utf-8"), folder.name)
         found.append(EvaluationSet(folder.name, folder, (folder / "FROZEN").exists(), rows))
