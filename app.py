@@ -279,9 +279,11 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
                 log.warning("report.not_sent", extra={"error_code": "no_route"})
 
     async def tick() -> None:
-        report = await escalations.tick()
-        if runtime.guard is not None:  # the screen's private notes the turn could not deliver
+        # First: the screen's private notes the turn could not deliver (memory only; each
+        # failure is caught there), so a failing database tick below does not hold them up.
+        if runtime.guard is not None:
             await runtime.guard.retry_private()
+        report = await escalations.tick()
         if report.sent:
             observability.metrics.current().escalations_sent.add(report.sent)
         if runtime.graph is not None:  # the rota list and the directory, when due

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import text
 
+from bot.guard import RETRY_TICKS
 from domain.events import EventKind
 from tests.e2e.test_request_flow import TUESDAY_10AM, _texts
 from tests.support import activities as act
@@ -154,6 +155,39 @@ async def test_a_copy_that_cannot_reach_the_author_waits_for_the_tick(
     await ticker.run_now()  # delivered once, not again
     assert len([t for t in personal(bot.connector.calls, act.PRIYA) if "contained" in t]) == 1
     assert "mum on" not in " ".join(str(c.body) for c in in_channel(bot.connector.calls))
+
+
+async def test_a_copy_that_never_gets_through_is_dropped_after_its_ticks(
+    bot: BotUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    bot.connector.failing_conversations["a:"] = 502
+    await bot.send(act.channel_post(bot.connector.service_url, act.PRIYA, POST))
+    guard, ticker = bot.runtime.guard, bot.runtime.ticker
+    assert guard is not None and ticker is not None and guard.waiting() == 1
+    for _ in range(RETRY_TICKS - 1):
+        await ticker.run_now()
+    assert guard.waiting() == 1  # the turn's try and 23 ticks: one tick left
+    await ticker.run_now()
+    assert guard.waiting() == 0
+    dropped = [r for r in caplog.records if r.getMessage() == "guard.author_note_dropped"]
+    assert [getattr(r, "attempt", None) for r in dropped] == [RETRY_TICKS + 1]
+    assert personal(bot.connector.calls, act.PRIYA) == []
+
+
+async def test_a_sender_nobody_knows_gets_a_notice_without_text_and_no_copy(
+    bot: BotUnderTest,
+) -> None:
+    post = act.channel_post(bot.connector.service_url, act.STRANGER, POST)
+    assert (await bot.send(post)).status == 201
+    [notice] = [c.text for c in in_channel(bot.connector.posted()) if c.text]
+    assert notice.startswith("⚠ This post contains an address")
+    assert "private chat" not in notice  # no copy is promised: there is nobody to send it to
+    assert words(POST) & words(notice) <= {"please"}
+    assert not bot.connector.of("create_conversation")
+    assert not [c for c in bot.connector.posted() if (c.conversation_id or "").startswith("a:")]
+    guard = bot.runtime.guard
+    assert guard is not None and guard.waiting() == 0
 
 
 async def test_a_clean_request_is_left_alone(bot: BotUnderTest) -> None:
