@@ -21,7 +21,7 @@ from bot.audit import AuditView
 from bot.blocking_guard import guard_for
 from bot.commands import Commands
 from bot.dev_routes import add_dev_routes
-from bot.guard import screener_for
+from bot.guard import ChannelGuard, screener_for
 from bot.http import messages_handler
 from bot.messenger import Messenger, NoRoute
 from bot.notifier import EscalationNotifier
@@ -86,6 +86,7 @@ class Runtime:
     graph: GraphRefresh | None = None
     messenger: Messenger | None = None
     views: ViewBuilder | None = None
+    guard: ChannelGuard | None = None
     handle_activity: Handler | None = None
 
 
@@ -203,6 +204,7 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         )
     )
     runtime.views = views
+    runtime.guard = guard
     runtime.handle_activity = messages_handler(adapter, bot)
     log.info("bot.ready", extra={"mode": settings.mode.value})
     # Block mode with Graph (ChannelMessage.UpdatePolicyViolation.All); warn mode without.
@@ -277,6 +279,10 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
                 log.warning("report.not_sent", extra={"error_code": "no_route"})
 
     async def tick() -> None:
+        # First: the screen's private notes the turn could not deliver (memory only; each
+        # failure is caught there), so a failing database tick below does not hold them up.
+        if runtime.guard is not None:
+            await runtime.guard.retry_private()
         report = await escalations.tick()
         if report.sent:
             observability.metrics.current().escalations_sent.add(report.sent)

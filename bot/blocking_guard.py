@@ -5,6 +5,9 @@ the Graph call itself is `graph.message_guard.PolicyViolationHider`, behind the 
 port. A 403 (ChannelMessage.UpdatePolicyViolation.All not granted) switches the guard to warn
 mode for good and logs it once; a timeout or any other failure leaves that one post to warn
 mode. Each Graph call is bounded (5 s by default).
+
+Hidden or not, no copy of the post's text goes anywhere in the channel: the thread notice names
+the kinds found, and the copy without them goes to the author's 1:1 chat (`ChannelGuard.warn`).
 """
 
 from __future__ import annotations

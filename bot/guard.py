@@ -1,14 +1,21 @@
 """The personal-data guard on the channel: every post and reply is screened before anything else.
 
 Warn mode (local mode, and tenants that have not granted ChannelMessage.UpdatePolicyViolation.All):
-a notice in the thread that names the kinds of data found, never the data; a copy of the post
-with them removed; a private message to the author. The text itself is never stored or logged.
+a notice in the thread that names the kinds of data found and what to do, never the data and no
+word of the post; a private message to the author with a copy of the post without what was found,
+to repost if they wish. Whatever the screen missed must not be published again by the bot, nor
+outlive the author's deletion of the original, so the copy never goes to the channel.
+
+The text itself is never stored or logged. A private note the turn could not deliver is held in
+memory only (it carries the redacted text) and the scheduler's tick tries it again
+(`retry_private`); a restart loses it, and the thread notice has told the author what to do.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 from botbuilder.core import TurnContext
 
@@ -39,6 +46,22 @@ _KIND = {
     FindingType.SOCIAL_HANDLE: "a social-media handle",
 }
 _MENTION = re.compile(r"<at>.*?</at>")
+# A private note the turn could not deliver is tried on this many ticks (5 minutes apart by
+# default: about two hours), then dropped; at most this many wait at once (the oldest go first).
+RETRY_TICKS = 24
+MAX_WAITING = 200
+
+
+@dataclass
+class _Waiting:
+    """A private note to the author that is still to be delivered (memory only, never stored)."""
+
+    author: StaffPerson
+    text: str
+    attempts: int = 1
+
+    def __repr__(self) -> str:
+        return f"_Waiting(attempts={self.attempts})"  # the text stays out of any repr
 
 
 def kinds(screening: Screening) -> str:
@@ -74,6 +97,7 @@ class ChannelGuard:
         self._screener = screener
         self._messenger = messenger
         self._profile = profile
+        self._waiting: list[_Waiting] = []
 
     def use_staff(self, staff: tuple[StaffPerson, ...]) -> None:
         """Screen against this list of staff from now on (the directory was refreshed)."""
@@ -116,42 +140,96 @@ class ChannelGuard:
             extra={"activity_id": inbound.message_id, "types": ",".join(screening.types())},
         )
         if author is None:
-            return
+            return  # nobody to send the copy to; the thread notice still carries no text
+        note = author_note(screening, self._profile, hidden=hidden)
         try:
-            await self._messenger.send_private_text(
-                author, author_note(screening, self._profile, hidden=hidden)
-            )
+            await self._send_note(author, note)
         except Exception as missing:  # noqa: BLE001 - NoRoute or a connector failure alike
             log.warning("guard.author_not_told", extra={"error_type": type(missing).__name__})
+            self._wait(_Waiting(author, note))
+
+    async def retry_private(self) -> int:
+        """Try the private notes that could not be delivered again (the scheduler's tick);
+        returns how many were delivered."""
+        waiting, self._waiting = self._waiting, []
+        delivered = 0
+        for item in waiting:
+            try:
+                await self._send_note(item.author, item.text)
+            except Exception as missing:  # noqa: BLE001 - tried again on the next tick
+                item.attempts += 1
+                if item.attempts > RETRY_TICKS:
+                    log.warning(
+                        "guard.author_note_dropped",
+                        extra={"error_type": type(missing).__name__, "attempt": item.attempts},
+                    )
+                else:
+                    self._wait(item)
+                continue
+            delivered += 1
+            log.info("guard.author_told", extra={"attempt": item.attempts + 1})
+        return delivered
+
+    def waiting(self) -> int:
+        """How many private notes wait for the next tick."""
+        return len(self._waiting)
+
+    async def _send_note(self, author: StaffPerson, note: str) -> None:
+        if not await self._messenger.send_private_text(author, note):
+            # No activity id: the SDK swallowed a failed send (see bot.notifier._require_sent).
+            raise NotDelivered
+
+    def _wait(self, item: _Waiting) -> None:
+        self._waiting.append(item)
+        if len(self._waiting) > MAX_WAITING:
+            self._waiting.pop(0)
+            log.warning("guard.author_note_dropped", extra={"error_code": "too_many_waiting"})
+
+
+class NotDelivered(Exception):
+    """The Messenger got no activity id back for the private note."""
 
 
 def thread_notice(screening: Screening, author: StaffPerson | None, *, hidden: bool) -> str:
-    """The notice in the thread: the kinds found (never the values) and a redacted copy."""
+    """The notice in the thread: the kinds found (never the values) and what to do.
+
+    It quotes nothing of the post, not even with the findings removed: whatever the screen
+    missed would be published again by the bot and stay after the author deletes the original.
+    """
     owner = f"{plain(author.name)}'s post" if author else "This post"
+    found = f"⚠ {owner} contains {kinds(screening)} about a family."
     if hidden:
-        what = (
-            f"⚠ {owner} contains {kinds(screening)} about a family, so I have hidden it from "
-            "the channel: every service reads it. Give case details privately (I will ask you "
-            "for them)."
-        )
+        step = "I have hidden it from the channel, which every service reads."
     else:
-        what = (
-            f"⚠ {owner} contains {kinds(screening)} about a family. The channel is shared by "
-            "every service: please delete the post. Give case details privately (I will ask "
-            "you for them)."
+        step = (
+            "The channel is read by every service: please delete the post, or edit those "
+            "details out of it."
         )
-    return f"{what} A copy without those details:\n\n> {plain(screening.redacted)}"
+    copy = (
+        " I'm sending you a copy without them in our private chat, to post again if you wish."
+        if author
+        else ""
+    )
+    return f"{found} {step}{copy} Give case details privately (I will ask you for them)."
 
 
 def author_note(screening: Screening, profile: Profile, *, hidden: bool) -> str:
-    """The private message to the author: what was found and what to do next."""
+    """The private message to the author: what was found, what to do next, and the copy.
+
+    Only here, in the author's own 1:1 chat, does the bot show the post with the findings
+    replaced by labels, so that they can post it again without them.
+    """
     found = f"Your post in {profile.channel.name} contained {kinds(screening)}."
     if hidden:
         step = "I have hidden it from the channel, so nobody else can read it."
     else:
-        step = "Please delete it now: everyone in the channel can read it."
+        step = (
+            "Please delete it now, or edit those details out: everyone in the channel can read it."
+        )
     return (
         f"{found} {step} Never post the EHM number or family details there; I ask for them "
         "privately once the duty manager acknowledges your request. Guidance: "
-        f"{profile.links.data_protection}"
+        f"{profile.links.data_protection}\n\n"
+        "Here is your post without those details, only for you. Check it before you post it "
+        f"again: I may have missed something.\n\n> {plain(screening.redacted)}"
     )

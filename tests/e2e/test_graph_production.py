@@ -27,7 +27,7 @@ from graph.settings import GraphConfigError, GraphSettings
 from services.clock import MovableClock
 from services.directory import StaffPerson
 from settings import DEMO_PROFILE
-from tests.e2e.test_guard import FAMILY, POST
+from tests.e2e.test_guard import FAMILY, POST, SURROUNDING, in_channel, personal, words
 from tests.e2e.test_request_flow import TUESDAY_10AM, _press, _texts, _thread_card
 from tests.support import activities as act
 from tests.support import fake_graph as fg
@@ -146,18 +146,32 @@ async def test_block_mode_hides_posts_and_replies_and_still_warns(
     assert tip["complianceUrl"] == "https://intranet.northdown.gov.uk/information-governance/teams"
     assert {"Name", "Date of birth", "Address"} <= set(tip["matchedConditionDescriptions"])
     notices = [c.text for c in bot.connector.posted() if "contains" in c.text]
-    assert len(notices) == 1 and "Larch Grove" not in notices[0]  # the redacted copy
+    assert len(notices) == 1
     # Hidden, so nobody is asked to delete it: the thread and the author are told it is hidden.
     assert "I have hidden it from the channel" in notices[0]
     assert "Give case details privately" in notices[0]
     assert "delete" not in notices[0]
-    private = [c.text for c in bot.connector.posted() if (c.conversation_id or "").startswith("a:")]
-    [note] = [t for t in private if "contained an address" in t]
+    # No copy of its text anywhere in the channel, not even redacted: the notice names kinds.
+    assert words(POST) & words(notices[0]) <= {"priya", "shah", "please"}
+    sent = " ".join(str(c.body) for c in in_channel(bot.connector.calls)).lower()
+    for fragment in FAMILY + SURROUNDING:
+        assert fragment.lower() not in sent, fragment
+    assert "(name)" not in sent and "(address)" not in sent
+    # The copy without the details goes to Priya alone, privately, with the rest of the note.
+    [note] = [t for t in personal(bot.connector.calls, act.PRIYA) if "contained an address" in t]
     assert "I have hidden it from the channel" in note and "delete" not in note
+    assert "lives at (address) (postcode), mum on (phone)" in note
+    assert "Priya Shah, FC Northgate" in note
 
     reply = act.thread_reply(url, act.TOM, post["id"], "did mum say kayden was in school?")
     await bot.send(reply)
     assert fake.patches()[-1].path == f"{channel}/{post['id']}/replies/{reply['id']}"
+    [tip] = [c.text for c in bot.connector.posted() if "Tom Okafor's post" in c.text]
+    assert "school" not in tip and "kayden" not in tip.lower()
+    assert [t for t in personal(bot.connector.calls, act.TOM) if "(name) was in school?" in t]
+    graph_bodies = str([c.body for c in fake.calls])
+    for fragment in SURROUNDING + ["was in school"]:
+        assert fragment not in graph_bodies, fragment  # the policy tip names kinds only
     for fragment in FAMILY:
         assert fragment not in str([c.body for c in fake.calls]), fragment
         assert fragment not in caplog.text, fragment
@@ -180,6 +194,12 @@ async def test_a_403_switches_to_warn_mode_once(
     notices = [c.text for c in bot.connector.posted() if "please delete the post" in c.text]
     assert len(notices) == 2  # both posts still warned in the thread, and asked to delete
     assert not [c.text for c in bot.connector.posted() if "hidden" in c.text]
+    # Warn mode by fallback follows the same rule: no text in the channel, the copy privately.
+    sent = " ".join(str(c.body) for c in in_channel(bot.connector.calls)).lower()
+    for fragment in SURROUNDING + ["(name)", "(address)"]:
+        assert fragment.lower() not in sent, fragment
+    copies = [t for t in personal(bot.connector.calls, act.PRIYA) if "mum on (phone)" in t]
+    assert len(copies) == 2 and all("Please delete it now" in t for t in copies)
 
 
 async def test_a_post_that_could_not_be_hidden_is_still_to_be_deleted(
@@ -191,6 +211,8 @@ async def test_a_post_that_could_not_be_hidden_is_still_to_be_deleted(
     notices = [c.text for c in bot.connector.posted() if "contains" in c.text]
     assert len(notices) == 1 and "please delete the post" in notices[0]
     assert "hidden" not in notices[0]
+    assert words(POST) & words(notices[0]) <= {"priya", "shah", "please"}
+    assert [t for t in personal(bot.connector.calls, act.PRIYA) if "mum on (phone)" in t]
 
 
 async def test_refused_credentials_stop_the_start_up_with_one_clear_line(

@@ -64,7 +64,8 @@ EDGE_CASES = [
     "EHM 7304518",
     "Jayden Smith DOB 12/03/2019 SW1A 1AA",
 ]
-# Family details that make the personal-data screen answer with a redacted copy of the post.
+# Family details that make the personal-data screen answer, with a redacted copy of the post in
+# the author's 1:1 chat (still checked for markup below: every connector call is).
 FAMILY = [
     "Jayden Smith, DOB 12/03/2019, ",
     "lives at 14 Mill Lane, SW1A 1AA. ",

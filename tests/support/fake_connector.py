@@ -52,6 +52,9 @@ class FakeConnector:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[ConnectorCall] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
+    # Conversation id prefix -> status: every call into a matching conversation fails with it
+    # (a personal chat Teams cannot reach, while the channel works); delete the key to heal it.
+    failing_conversations: dict[str, int] = field(default_factory=dict)
     # The Authorization header of every connector call, in order (None: sent without one).
     authorizations: list[str | None] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -111,6 +114,10 @@ class FakeConnector:
         if self.failures:
             status = self.failures.pop(0)
             return web.json_response({"error": {"code": "Injected"}}, status=status)
+        if parts[0] == "conversations" and len(parts) > 1:
+            for prefix, status in self.failing_conversations.items():
+                if parts[1].startswith(prefix):
+                    return web.json_response({"error": {"code": "Injected"}}, status=status)
         return await self._route(request.method, parts, body)
 
     async def _route(self, method: str, parts: list[str], body: Any) -> web.Response:
