@@ -208,8 +208,11 @@ def request_form(
     service: str | None = None,
     problem: str | None = None,
 ) -> dict[str, Any]:
-    """The structured request: service, urgency, Level 4 indicators and the checklist."""
-    service_choice = _choice_set("service", "Your service", services)
+    """The structured request: service, urgency, Level 4 indicators and the checklist.
+
+    `services` are (key, name) pairs: people see the names, the server gets the keys.
+    """
+    service_choice = _choice_set("service", "Your service", [(n, k) for k, n in services])
     service_choice["style"] = "compact"
     if service:
         service_choice["value"] = service
