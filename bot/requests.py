@@ -29,6 +29,7 @@ from domain.errors import InvalidRequest
 from domain.escalation import MessageKind
 from domain.lifecycle import Action
 from domain.roles import Role
+from domain.urgency import is_urgent
 from observability import metrics
 from profiles.schema import Profile
 from services.consultations import (
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 PersonHandler = Callable[[StaffPerson | None, Mapping[str, Any]], Awaitable[dict[str, Any]]]
 
 _FORMS = {Action.RECORD_OUTCOME, Action.REVIEW, Action.REASSIGN, Action.COMPLETE_CHECKLIST}
-_URGENT_WORDS = ("urgent", "imminent risk")
 
 
 class RequestFlow:
@@ -101,12 +101,12 @@ class RequestFlow:
             log.info("post.not_a_request", extra={"activity_id": inbound.message_id})
             return
         assert inbound.channel_id and inbound.message_id
-        text = (turn_context.activity.text or "").lower()
+        text = turn_context.activity.text or ""
         opened = await self._service.open_from_post(
             person,
             channel_id=inbound.channel_id,
             thread_id=inbound.message_id,
-            urgent=any(word in text for word in _URGENT_WORDS),
+            urgent=is_urgent(text),
         )
         consultation = opened.consultation
         card = opened.deliveries.of(MessageKind.THREAD_CARD)

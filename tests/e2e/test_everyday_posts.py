@@ -1,0 +1,89 @@
+"""Channel posts as people write them: urgency in words, commands to the bot, a named service."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.consultation import Consultation, Urgency
+from tests.support import activities as act
+from tests.support.dates import next_working_day_at
+from tests.support.fake_connector import ConnectorCall, FakeConnector
+from tests.support.harness import BotUnderTest, installed_bot
+from tests.support.press import texts_of
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def ten_am() -> datetime:
+    return next_working_day_at(10)
+
+
+@pytest.fixture
+async def posts_bot(
+    database_url: str, connector: FakeConnector, ten_am: datetime
+) -> AsyncIterator[BotUnderTest]:
+    async with installed_bot(database_url, connector, ten_am) as running:
+        yield running
+
+
+def in_thread(bot: BotUnderTest, post: dict[str, object]) -> list[ConnectorCall]:
+    conversation = post["conversation"]
+    assert isinstance(conversation, dict)
+    return [c for c in bot.connector.posted() if c.conversation_id == conversation["id"]]
+
+
+async def consultation_of(bot: BotUnderTest, card: ConnectorCall) -> Consultation:
+    consultation_id = card.cards[0]["actions"][0]["data"]["consultationId"]
+    found = await bot.runtime.consultations.get(consultation_id)  # type: ignore[union-attr]
+    assert found is not None
+    return found[0]
+
+
+async def move_clock(bot: BotUnderTest, minutes: int) -> None:
+    body = json.dumps({"advance_minutes": minutes})
+    reply = await bot.raw("POST", "/api/dev/clock", body, {"Content-Type": "application/json"})
+    assert reply.status == 200, reply.body
+
+
+def reminders(bot: BotUnderTest) -> list[str]:
+    """Every text the bot sent that speaks of the 60-working-minute clock."""
+    return [c.text for c in bot.connector.posted() if "working minutes" in c.text]
+
+
+async def test_not_urgent_in_a_post_files_a_standard_request_with_no_60_minute_clock(
+    posts_bot: BotUnderTest, ten_am: datetime
+) -> None:
+    post = act.channel_post(
+        posts_bot.connector.service_url,
+        act.PRIYA,
+        "Not urgent - step up consultation please for an FC case",
+    )
+    await posts_bot.send(post)
+    cards = [c for c in in_thread(posts_bot, post) if c.cards]
+    assert len(cards) == 1
+    shown = texts_of(cards[0].cards[0])
+    assert "Urgency: Standard" in shown
+    assert "URGENT" not in shown
+    end_of_day = ten_am.astimezone(LONDON).replace(hour=17)
+    assert f"Acknowledge by: {end_of_day:%a %-d %b} 17:00" in shown  # not 11:00
+    assert (await consultation_of(posts_bot, cards[0])).urgency is Urgency.STANDARD
+    await move_clock(posts_bot, 125)  # past both urgent reminders (60 and 120 working minutes)
+    assert reminders(posts_bot) == []
+
+
+async def test_urgent_yes_in_a_post_is_urgent(posts_bot: BotUnderTest) -> None:
+    post = act.channel_post(
+        posts_bot.connector.service_url, act.PRIYA, "Step up consultation. Urgent: yes"
+    )
+    await posts_bot.send(post)
+    card = [c for c in in_thread(posts_bot, post) if c.cards][0]
+    shown = texts_of(card.cards[0])
+    assert "Urgency: Urgent" in shown
+    await move_clock(posts_bot, 61)
+    assert any("within 60 working minutes" in text for text in reminders(posts_bot))
