@@ -28,6 +28,7 @@ from domain.consultation import Consultation
 from domain.errors import InvalidRequest
 from domain.escalation import MessageKind
 from domain.lifecycle import Action
+from domain.named_service import service_named_in
 from domain.roles import Role
 from domain.urgency import is_urgent
 from observability import metrics
@@ -107,6 +108,7 @@ class RequestFlow:
             channel_id=inbound.channel_id,
             thread_id=inbound.message_id,
             urgent=is_urgent(text),
+            service=service_named_in(text, {s.key: s.name for s in self._profile.services}),
         )
         consultation = opened.consultation
         card = opened.deliveries.of(MessageKind.THREAD_CARD)

@@ -166,3 +166,30 @@ async def test_a_mention_of_someone_else_saying_help_is_a_request_as_before(
     post["entities"][0]["text"] = f"<at>{act.TOM.name}</at>"
     await posts_bot.send(post)
     assert await requests_in_database(posts_bot) == 1
+
+
+@pytest.mark.parametrize(
+    ("words", "filed_under"),
+    [
+        pytest.param(
+            "Step up consultation please for a Family Centre Riverside case",
+            "Family Centre Riverside",
+            id="names-one",
+        ),
+        pytest.param("Step up consultation please", "Family Centre Northgate", id="names-none"),
+        pytest.param(
+            "Step up please: joint case, Family Centre Riverside and Family Support Programme "
+            "South",
+            "Family Centre Northgate",
+            id="names-two",
+        ),
+    ],
+)
+async def test_a_post_is_filed_under_the_one_service_it_names_else_the_requesters_own(
+    posts_bot: BotUnderTest, words: str, filed_under: str
+) -> None:
+    post = act.channel_post(posts_bot.connector.service_url, act.PRIYA, words)
+    await posts_bot.send(post)
+    card = [c for c in in_thread(posts_bot, post) if c.cards][0]
+    assert f"Service: {filed_under}" in texts_of(card.cards[0])
+    assert (await consultation_of(posts_bot, card)).service == filed_under
