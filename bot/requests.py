@@ -17,14 +17,16 @@ from bot.views import ViewBuilder
 from cards.common import VERB_OPEN_FORM, VERB_REFRESH, VERB_SUBMIT_REQUEST
 from cards.details import VERB_CANCEL_DETAILS, VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
 from cards.forms import (
+    CONFIRMED,
     outcome_form,
     posted_notice,
     reassign_form,
     request_form,
     review_form,
+    withdraw_confirmation,
 )
 from dialogs.details_flow import DetailsDialog
-from domain.consultation import Consultation
+from domain.consultation import Consultation, Urgency
 from domain.errors import InvalidRequest
 from domain.escalation import MessageKind
 from domain.lifecycle import Action
@@ -287,6 +289,10 @@ class RequestFlow:
             consultation_id = str(data.get("consultationId", ""))
             if not self._known_area_team(data):
                 return await self._refuse_area_team(verb, consultation_id)
+            if verb == Action.WITHDRAW and data.get(CONFIRMED) != "yes":
+                confirm = await self._confirm_withdrawal(person, consultation_id)
+                if confirm is not None:
+                    return confirm
             result = await self._service.perform(consultation_id, person, verb, data)
             if result.consultation is None:
                 return invokes.card_message(result.message)
@@ -303,6 +309,20 @@ class RequestFlow:
             )
 
         return perform
+
+    async def _confirm_withdrawal(
+        self, person: StaffPerson, consultation_id: str
+    ) -> dict[str, Any] | None:
+        """The "are you sure" card for someone who may withdraw; None lets `perform` refuse."""
+        found = await self._service.get(consultation_id)
+        if found is None or Action.WITHDRAW not in self._service.available_actions(
+            found[0], person
+        ):
+            return None
+        c = found[0]
+        return invokes.card_replacement(
+            withdraw_confirmation(c.id, c.reference, c.urgency is Urgency.URGENT)
+        )
 
     def _area_teams(self) -> list[str]:
         return sorted({s.area_team for s in self._profile.services if s.area_team})

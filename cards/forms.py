@@ -237,6 +237,29 @@ def request_form(
     return card(body, actions)
 
 
+CONFIRMED = "confirmed"
+"""The data key that says a withdrawal was confirmed on the confirmation card."""
+
+
+def withdraw_confirmation(consultation_id: str, reference: str, urgent: bool) -> dict[str, Any]:
+    """Asked once before a request is withdrawn: one click must not end an urgent request."""
+    body = [
+        text(f"Withdraw {reference}?", weight="Bolder", size="Medium"),
+        text(
+            "The request is closed as withdrawn and the MAP team stops working on it. "
+            "This cannot be undone: you would need to post a new request.",
+        ),
+    ]
+    if urgent:
+        body.append(text("This request is marked urgent.", color="Attention", weight="Bolder"))
+    data = {"consultationId": consultation_id}
+    actions = [
+        execute("Yes, withdraw", Action.WITHDRAW, {**data, CONFIRMED: "yes"}, style="destructive"),
+        execute("Keep it", VERB_REFRESH, data),
+    ]
+    return card(body, actions)
+
+
 def posted_notice(reference: str, channel: str) -> dict[str, Any]:
     """What replaces the form once the request is in the channel."""
     return card(

@@ -187,3 +187,47 @@ async def test_cover_is_set_by_the_names_on_the_form(everyday: BotUnderTest) -> 
         everyday, act.TOM, form, "Set cover", Place.personal(sent.returned_id or "")
     )
     assert "Ewa Nowak covers Tom Okafor" in texts_of(card_of(reply)), reply.body
+
+
+async def consultation_status(bot: BotUnderTest, thread: ConnectorCall) -> Status:
+    consultation_id = thread.cards[0]["actions"][0]["data"]["consultationId"]
+    found = await bot.runtime.consultations.get(consultation_id)  # type: ignore[union-attr]
+    assert found is not None
+    return found[0].status
+
+
+async def test_withdraw_asks_once_and_keep_it_changes_nothing(everyday: BotUnderTest) -> None:
+    form = await open_form_in_chat(everyday)
+    urgent = filled_request(form, "Family Centre Northgate", urgent=True)
+    await press(everyday, act.PRIYA, urgent, "Post request", place_of(form))
+    (thread,) = channel_threads(everyday)
+    place = place_of(thread)
+    reference = texts_of(thread.cards[0]).split("\n")[0].removeprefix("Step-up request ")
+
+    asked = await press(everyday, act.PRIYA, thread, "Withdraw", place)
+    confirm = card_of(asked)
+    assert_valid_card(confirm)
+    assert texts_of(confirm).startswith(f"Withdraw {reference}?")
+    assert "This request is marked urgent." in texts_of(confirm)
+    assert CardForm(confirm).buttons() == ["Yes, withdraw", "Keep it"]
+    assert await consultation_status(everyday, thread) is Status.ASSIGNED
+    assert everyday.connector.of("update") == []
+
+    kept = await press(everyday, act.PRIYA, confirm, "Keep it", place)
+    assert "Waiting for acknowledgement" in texts_of(card_of(kept))
+    assert await consultation_status(everyday, thread) is Status.ASSIGNED
+
+    asked = await press(everyday, act.PRIYA, card_of(kept), "Withdraw", place)
+    done = await press(everyday, act.PRIYA, card_of(asked), "Yes, withdraw", place)
+    assert "Withdrawn" in texts_of(card_of(done))
+    assert await consultation_status(everyday, thread) is Status.WITHDRAWN
+    assert "Withdrawn" in texts_of(latest_card(everyday, thread).cards[0])
+
+
+async def test_withdraw_by_someone_who_may_not_is_refused_without_a_confirmation(
+    everyday: BotUnderTest,
+) -> None:
+    thread = await submit_request(everyday)
+    refused = await press(everyday, act.TOM, thread, "Withdraw", place_of(thread))
+    assert refused.body["type"] == "application/vnd.microsoft.activity.message"
+    assert await consultation_status(everyday, thread) is Status.ASSIGNED

@@ -13,6 +13,7 @@ from tests.support import activities as act
 from tests.support.cards import assert_valid_card
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, installed_bot
+from tests.support.press import card_of, place_of, press
 
 # Position of each indicator in profiles/demo.yaml (choice values are positions).
 ABUSE, SUBSTANCE, REDUCES_SAFETY = "1", "2", "7"
@@ -150,15 +151,9 @@ async def test_the_requester_can_withdraw_before_an_outcome(chat_bot: BotUnderTe
     await chat_bot.send(post)
     card = chat_bot.connector.posted()[0]
     consultation_id = card.cards[0]["actions"][0]["data"]["consultationId"]
-    press = act.card_action(
-        chat_bot.connector.service_url,
-        act.PRIYA,
-        "withdraw",
-        {"consultationId": consultation_id},
-        root_id=post["id"],
-        card_activity_id=card.returned_id or "",
-    )
-    assert (await chat_bot.send(press)).body["type"] == "application/vnd.microsoft.card.adaptive"
+    asked = await press(chat_bot, act.PRIYA, card, "Withdraw")
+    done = await press(chat_bot, act.PRIYA, card_of(asked), "Yes, withdraw", place_of(card))
+    assert done.body["type"] == "application/vnd.microsoft.card.adaptive"
     found = await chat_bot.runtime.consultations.get(consultation_id)  # type: ignore[union-attr]
     assert found is not None and found[0].status is Status.WITHDRAWN
     assert "Withdrawn" in _texts(chat_bot.connector.of("update")[-1].cards[0])
