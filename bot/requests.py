@@ -27,7 +27,7 @@ from cards.forms import (
 )
 from dialogs.details_flow import DetailsDialog
 from domain.consultation import Consultation, Urgency
-from domain.errors import InvalidRequest
+from domain.errors import DomainError, InvalidRequest, NotAllowed
 from domain.escalation import MessageKind
 from domain.lifecycle import Action
 from domain.named_service import service_named_in
@@ -277,9 +277,19 @@ class RequestFlow:
         form = str(data.get("form", ""))
         if person is None or found is None:
             return invokes.card_message("This request no longer exists.")
-        if form not in _FORMS or form not in self._service.available_actions(found, person):
-            return invokes.card_message("You can't do that on this request now.")
+        if form not in _FORMS:
+            return invokes.card_message("This card is out of date: open the request again.")
+        if form not in self._service.available_actions(found, person):
+            refused = found.refusal(Action(form), person.actor())
+            message = refused.message if refused else "You can't do that on this request now."
+            return invokes.card_message(await self._who_can(refused, message))
         return invokes.card_replacement(await self._form(form, found))
+
+    async def _who_can(self, refused: DomainError | None, message: str) -> str:
+        """A refusal that names the one person who may, when the domain says who that is."""
+        person_id = refused.person_id if isinstance(refused, NotAllowed) else None
+        person = await self._directory.by_id(person_id) if person_id else None
+        return f"{message} That is {person.name}." if person is not None else message
 
     def _performer(self, verb: str) -> invokes.CardHandler:
         async def perform(turn_context: TurnContext, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -301,7 +311,7 @@ class RequestFlow:
                     return invokes.card_replacement(
                         await self._form(verb, result.consultation, result.message)
                     )
-                return invokes.card_message(result.message)
+                return invokes.card_message(await self._who_can(result.refused, result.message))
             _measure(verb, result.consultation)
             await self._after(verb, result.consultation)
             return invokes.card_replacement(

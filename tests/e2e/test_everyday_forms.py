@@ -15,7 +15,7 @@ from tests.support import activities as act
 from tests.support.cards import assert_valid_card
 from tests.support.dates import next_working_day_at
 from tests.support.fake_connector import ConnectorCall, FakeConnector
-from tests.support.harness import BotUnderTest, installed_bot
+from tests.support.harness import BotUnderTest, Reply, installed_bot
 from tests.support.press import CardForm, Place, card_of, place_of, press, texts_of
 
 ABUSE = "Domestic abuse with risk to the child"
@@ -231,3 +231,57 @@ async def test_withdraw_by_someone_who_may_not_is_refused_without_a_confirmation
     refused = await press(everyday, act.TOM, thread, "Withdraw", place_of(thread))
     assert refused.body["type"] == "application/vnd.microsoft.activity.message"
     assert await consultation_status(everyday, thread) is Status.ASSIGNED
+
+
+PEOPLE = {user.aad_id: user for user in (act.TOM, act.EWA, act.SAM)}
+
+
+async def assignee_of(bot: BotUnderTest, thread: ConnectorCall) -> act.User:
+    consultation_id = thread.cards[0]["actions"][0]["data"]["consultationId"]
+    found = await bot.runtime.consultations.get(consultation_id)  # type: ignore[union-attr]
+    assert found is not None and found[0].assignee_id is not None
+    return PEOPLE[found[0].assignee_id]
+
+
+def refusal(reply: Reply) -> str:
+    assert reply.body["type"] == "application/vnd.microsoft.activity.message", reply.body
+    return str(reply.body["value"])
+
+
+async def test_refusals_say_what_is_needed_and_who_can_with_the_titles_spelt_right(
+    everyday: BotUnderTest,
+) -> None:
+    thread = await submit_request(everyday)
+    place, original = place_of(thread), thread
+    duty = await assignee_of(everyday, thread)
+    other = act.EWA if duty == act.TOM else act.TOM
+
+    own = await press(everyday, act.PRIYA, thread, "Acknowledge", place)
+    assert refusal(own) == (
+        "Only a MAP team manager or a MAP advanced practitioner can acknowledge a request."
+    )
+    reassign = await press(everyday, act.PRIYA, thread, "Reassign", place)
+    assert refusal(reassign) == "Only a MAP team manager can reassign a request."
+
+    await press(everyday, duty, thread, "Acknowledge", place)
+    again = await press(everyday, duty, original, "Acknowledge", place)  # a stale card
+    assert refusal(again) == "You have already acknowledged this request."
+    late_ack = await press(everyday, other, original, "Acknowledge", place)
+    assert refusal(late_ack) == (
+        "You can't acknowledge it now: this request is acknowledged and waiting for the call-back."
+    )
+    not_theirs = await press(
+        everyday, other, latest_card(everyday, thread), "Record outcome", place
+    )
+    assert refusal(not_theirs) == (
+        "Only the MAP worker dealing with this request can record the outcome. "
+        f"That is {duty.name}."
+    )
+
+    opened = await press(everyday, duty, latest_card(everyday, thread), "Record outcome", place)
+    outcome = CardForm(card_of(opened)).choose("Outcome", "Threshold not met: Level 3 continues")
+    await press(everyday, duty, outcome, "Record outcome", place)
+    late = await press(everyday, act.PRIYA, original, "Withdraw", place)
+    assert refusal(late) == (
+        "You can't withdraw it now: this request is decided (its outcome is recorded)."
+    )
