@@ -244,7 +244,11 @@ class RequestFlow:
                 "again."
             )
         return invokes.card_replacement(
-            posted_notice(consultation.reference, self._profile.channel.name)
+            posted_notice(
+                consultation.reference,
+                self._profile.channel.name,
+                self._views.call_back_by(consultation),
+            )
         )
 
     async def _start_thread(

@@ -260,14 +260,16 @@ def withdraw_confirmation(consultation_id: str, reference: str, urgent: bool) ->
     return card(body, actions)
 
 
-def posted_notice(reference: str, channel: str) -> dict[str, Any]:
-    """What replaces the form once the request is in the channel."""
+def posted_notice(reference: str, channel: str, call_back_by: str) -> dict[str, Any]:
+    """What replaces the form once the request is in the channel (`call_back_by`: the
+    request's own deadline, as the profile's timescales set it)."""
     return card(
         [
             text(f"Request {reference} posted in {plain(channel)}.", weight="Bolder"),
             text(
-                "The MAP team manager on duty will acknowledge it and call you back within "
-                "24 hours. I will ask you privately for the EHM number and your contact number."
+                "The MAP team manager on duty will acknowledge it and call you back by "
+                f"{call_back_by}. I will ask you privately for the EHM number and your contact "
+                "number."
             ),
         ]
     )
