@@ -285,3 +285,22 @@ async def test_refusals_say_what_is_needed_and_who_can_with_the_titles_spelt_rig
     assert refusal(late) == (
         "You can't withdraw it now: this request is decided (its outcome is recorded)."
     )
+
+
+async def test_the_details_dialog_opens_from_the_card_and_is_sent_by_its_own_button(
+    everyday: BotUnderTest,
+) -> None:
+    thread = await submit_request(everyday)
+    place = place_of(thread)
+    opened = await press(everyday, act.PRIYA, thread, "Provide details privately", place)
+    dialog = CardForm(card_of(opened))
+    assert_valid_card(dialog.card)
+    with pytest.raises(AssertionError, match="'EHM number' is required"):
+        dialog.submission("Send privately")  # the dialog will not send an empty form
+    dialog.fill("EHM number", "EHM 7304518")
+    dialog.fill("Where is the management oversight recorded?", "Supervision notes on EHM")
+    dialog.fill("Your best contact number", "0113 496 0577")
+    sent = await press(everyday, act.PRIYA, dialog, "Send privately", Place.dialog(place.root_id))
+    assert sent.body["task"]["type"] == "message", sent.body
+    assert sent.body["task"]["value"].startswith("Thank you: the details are saved privately.")
+    assert "Details: received ✓" in texts_of(latest_card(everyday, thread).cards[0])

@@ -23,7 +23,7 @@ from tests.e2e.test_everyday_forms import (
 from tests.support import activities as act
 from tests.support.dates import next_working_day_at
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest
+from tests.support.harness import BotUnderTest, local_settings
 from tests.support.press import CardForm, card_of, place_of, press, texts_of
 
 EHM = "EHM 7304518"
@@ -43,8 +43,6 @@ async def slow_council(
     profile["timescales"]["callback_hours"] = 48
     path = tmp_path / "profile.yaml"
     path.write_text(yaml.safe_dump(profile), encoding="utf-8")
-    from tests.support.harness import local_settings
-
     running = BotUnderTest(
         local_settings(database_url, profile_path=path), connector, clock=MovableClock(ten_am)
     )
