@@ -10,11 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.schema import Activity
 
 from bot import invokes
 from bot.people import sender_of
 from bot.requests import RequestFlow
-from bot.texts import help_text
+from bot.texts import channel_help_text, help_text
 from cards.common import VERB_SET_COVER, card, text
 from cards.forms import cover_form
 from domain.roles import Role
@@ -26,20 +27,52 @@ from services.rota import CoverRefused, RotaService
 log = logging.getLogger(__name__)
 
 _NEW = re.compile(r"^(new( step-?up)?( request)?|request|step-?up)$")
-_DUTY = re.compile(r"^(who('?s| is) on duty\??|duty|on duty)$")
+_DUTY = re.compile(r"^(who('?s| is) on duty|duty|on duty)$")
 _COVER = re.compile(r"^(set )?cover$")
+_HELP = re.compile(r"^(help|commands|what can you do)$")
+_MINE = re.compile(r"^(my( open)? requests?|mine)$")
+
+CHANNEL_COMMANDS = {"help": _HELP, "duty": _DUTY, "mine": _MINE}
+"""What an @mention in the channel can ask; "new request" there is a request in itself."""
+
+
+def _words(text: str) -> str:
+    """The message without mentions, lower-cased, one space between words, no end stop."""
+    words = " ".join(re.sub(r"<at>.*?</at>", " ", text).lower().split())
+    return words.rstrip(" ?!.")
 
 
 def command_of(text: str) -> str:
-    """The command a message asks for: "new", "duty" or "help"."""
-    words = " ".join(re.sub(r"<at>.*?</at>", " ", text).lower().split())
+    """The command a 1:1 message asks for: "new", "duty", "cover", "mine" or "help"."""
+    words = _words(text)
     if _NEW.match(words):
         return "new"
     if _DUTY.match(words):
         return "duty"
     if _COVER.match(words):
         return "cover"
+    if _MINE.match(words):
+        return "mine"
     return "help"
+
+
+def mentions_bot(activity: Activity) -> bool:
+    """Whether a message @mentions this bot (the mention entity Teams adds names its id)."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in TurnContext.get_mentions(activity):
+        mentioned = (getattr(entity, "additional_properties", None) or {}).get("mentioned")
+        if isinstance(mentioned, dict) and bot_id and mentioned.get("id") == bot_id:
+            return True
+    return False
+
+
+def channel_command(activity: Activity) -> str | None:
+    """The command a channel message gives when it @mentions the bot and says nothing else
+    ("help", "who is on duty", "my requests"); None for anything else, a request included."""
+    if not mentions_bot(activity):
+        return None
+    words = _words(activity.text or "")
+    return next((name for name, rule in CHANNEL_COMMANDS.items() if rule.match(words)), None)
 
 
 class Commands:
@@ -83,6 +116,14 @@ class Commands:
             return
         card = self._flow.new_request_form(person)
         await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+
+    async def answer_in_channel(self, turn_context: TurnContext, command: str) -> None:
+        """Answer an @mention command in its thread; the message opens no request."""
+        log.info("channel.command", extra={"verb": command})
+        if command == "duty":
+            await turn_context.send_activity(await self.duty_text())
+        else:  # help, and "my requests" until there is a list to show
+            await turn_context.send_activity(MessageFactory.text(channel_help_text(self._profile)))
 
     def card_verbs(self) -> dict[str, invokes.CardHandler]:
         """The Action.Execute verbs the 1:1 commands answer."""

@@ -17,18 +17,22 @@ from bot.views import ViewBuilder
 from cards.common import VERB_OPEN_FORM, VERB_REFRESH, VERB_SUBMIT_REQUEST
 from cards.details import VERB_CANCEL_DETAILS, VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
 from cards.forms import (
+    CONFIRMED,
     outcome_form,
     posted_notice,
     reassign_form,
     request_form,
     review_form,
+    withdraw_confirmation,
 )
 from dialogs.details_flow import DetailsDialog
-from domain.consultation import Consultation
-from domain.errors import InvalidRequest
+from domain.consultation import Consultation, Urgency
+from domain.errors import DomainError, InvalidRequest, NotAllowed
 from domain.escalation import MessageKind
 from domain.lifecycle import Action
+from domain.named_service import service_named_in
 from domain.roles import Role
+from domain.urgency import is_urgent
 from observability import metrics
 from profiles.schema import Profile
 from services.consultations import (
@@ -45,7 +49,6 @@ log = logging.getLogger(__name__)
 PersonHandler = Callable[[StaffPerson | None, Mapping[str, Any]], Awaitable[dict[str, Any]]]
 
 _FORMS = {Action.RECORD_OUTCOME, Action.REVIEW, Action.REASSIGN, Action.COMPLETE_CHECKLIST}
-_URGENT_WORDS = ("urgent", "imminent risk")
 
 
 class RequestFlow:
@@ -101,12 +104,13 @@ class RequestFlow:
             log.info("post.not_a_request", extra={"activity_id": inbound.message_id})
             return
         assert inbound.channel_id and inbound.message_id
-        text = (turn_context.activity.text or "").lower()
+        text = turn_context.activity.text or ""
         opened = await self._service.open_from_post(
             person,
             channel_id=inbound.channel_id,
             thread_id=inbound.message_id,
-            urgent=any(word in text for word in _URGENT_WORDS),
+            urgent=is_urgent(text),
+            service=service_named_in(text, {s.key: s.name for s in self._profile.services}),
         )
         consultation = opened.consultation
         card = opened.deliveries.of(MessageKind.THREAD_CARD)
@@ -240,7 +244,11 @@ class RequestFlow:
                 "again."
             )
         return invokes.card_replacement(
-            posted_notice(consultation.reference, self._profile.channel.name)
+            posted_notice(
+                consultation.reference,
+                self._profile.channel.name,
+                self._views.call_back_by(consultation),
+            )
         )
 
     async def _start_thread(
@@ -273,9 +281,19 @@ class RequestFlow:
         form = str(data.get("form", ""))
         if person is None or found is None:
             return invokes.card_message("This request no longer exists.")
-        if form not in _FORMS or form not in self._service.available_actions(found, person):
-            return invokes.card_message("You can't do that on this request now.")
+        if form not in _FORMS:
+            return invokes.card_message("This card is out of date: open the request again.")
+        if form not in self._service.available_actions(found, person):
+            refused = found.refusal(Action(form), person.actor())
+            message = refused.message if refused else "You can't do that on this request now."
+            return invokes.card_message(await self._who_can(refused, message))
         return invokes.card_replacement(await self._form(form, found))
+
+    async def _who_can(self, refused: DomainError | None, message: str) -> str:
+        """A refusal that names the one person who may, when the domain says who that is."""
+        person_id = refused.person_id if isinstance(refused, NotAllowed) else None
+        person = await self._directory.by_id(person_id) if person_id else None
+        return f"{message} That is {person.name}." if person is not None else message
 
     def _performer(self, verb: str) -> invokes.CardHandler:
         async def perform(turn_context: TurnContext, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -285,6 +303,10 @@ class RequestFlow:
             consultation_id = str(data.get("consultationId", ""))
             if not self._known_area_team(data):
                 return await self._refuse_area_team(verb, consultation_id)
+            if verb == Action.WITHDRAW and data.get(CONFIRMED) != "yes":
+                confirm = await self._confirm_withdrawal(person, consultation_id)
+                if confirm is not None:
+                    return confirm
             result = await self._service.perform(consultation_id, person, verb, data)
             if result.consultation is None:
                 return invokes.card_message(result.message)
@@ -293,7 +315,7 @@ class RequestFlow:
                     return invokes.card_replacement(
                         await self._form(verb, result.consultation, result.message)
                     )
-                return invokes.card_message(result.message)
+                return invokes.card_message(await self._who_can(result.refused, result.message))
             _measure(verb, result.consultation)
             await self._after(verb, result.consultation)
             return invokes.card_replacement(
@@ -301,6 +323,20 @@ class RequestFlow:
             )
 
         return perform
+
+    async def _confirm_withdrawal(
+        self, person: StaffPerson, consultation_id: str
+    ) -> dict[str, Any] | None:
+        """The "are you sure" card for someone who may withdraw; None lets `perform` refuse."""
+        found = await self._service.get(consultation_id)
+        if found is None or Action.WITHDRAW not in self._service.available_actions(
+            found[0], person
+        ):
+            return None
+        c = found[0]
+        return invokes.card_replacement(
+            withdraw_confirmation(c.id, c.reference, c.urgency is Urgency.URGENT)
+        )
 
     def _area_teams(self) -> list[str]:
         return sorted({s.area_team for s in self._profile.services if s.area_team})

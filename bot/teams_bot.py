@@ -12,7 +12,7 @@ from botbuilder.schema import ActivityTypes, ChannelAccount, ConversationReferen
 from botbuilder.schema.teams import TeamInfo
 
 from bot import invokes
-from bot.commands import Commands
+from bot.commands import Commands, channel_command
 from bot.guard import ChannelGuard
 from bot.inbound import Inbound, Where, describe
 from bot.messenger import channel_key, user_key
@@ -142,7 +142,10 @@ class StepUpBot(TeamsActivityHandler):
             if screening.found:
                 types = [t.value for t in screening.types()]
                 await deps.guard.warn(turn_context, inbound, screening, author)
-        if inbound.where is Where.CHANNEL_POST and deps.requests is not None:
+        command = channel_command(turn_context.activity) if deps.commands is not None else None
+        if command is not None and deps.commands is not None:
+            await deps.commands.answer_in_channel(turn_context, command)  # not a request
+        elif inbound.where is Where.CHANNEL_POST and deps.requests is not None:
             await deps.requests.on_channel_post(turn_context, inbound)
         thread = (
             inbound.message_id if inbound.where is Where.CHANNEL_POST else (inbound.root_message_id)

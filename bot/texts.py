@@ -30,6 +30,17 @@ def help_text(profile: Profile) -> str:
     )
 
 
+def channel_help_text(profile: Profile) -> str:
+    """Answered in the thread when someone @mentions the bot with "help" in the channel."""
+    return (
+        f"Each new post in **{profile.channel.name}** is a step-up request: say **Urgent** if "
+        "a child is at imminent risk of harm, and never include family details or the EHM "
+        "number (I ask for them privately). Mention me here with **who is on duty** or "
+        "**help**. In your 1:1 chat with me: **new request** (a form), **who is on duty**, "
+        f"**help**.\n\n{profile.contacts.police}"
+    )
+
+
 def out_of_hours_text(profile: Profile) -> str:
     """Answered at once to a request posted outside working hours."""
     ooh = profile.contacts.out_of_hours

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.messenger import Messenger, NoRoute
 from cards.audit_card import VERB_VIEW_AUDIT
+from cards.common import local_time
 from cards.details import VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
 from cards.forms import checklist_form
 from cards.request_card import PersonRef, RequestView, request_card
@@ -53,6 +54,11 @@ class ViewBuilder:
             allowed.add(VERB_VIEW_AUDIT)
         view = await self._view(consultation, buttons=frozenset(allowed))
         return request_card(view)
+
+    def call_back_by(self, c: Consultation) -> str:
+        """The call-back deadline as texts name it ("Wed 25 Nov 10:00"): from the profile's
+        timescales through the request, never a fixed "24 hours"."""
+        return local_time(c.callback_due, self._profile.working_hours.timezone)
 
     def checklist_card(self, c: Consultation, problem: str | None = None) -> dict[str, Any]:
         """The private checklist form the requester completes for a posted request."""

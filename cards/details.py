@@ -75,13 +75,14 @@ def details_form(
     return card(body, actions)
 
 
-def details_saved(reference: str) -> dict[str, Any]:
-    """Replaces the 1:1 form once the details are stored."""
+def details_saved(reference: str, call_back_by: str) -> dict[str, Any]:
+    """Replaces the 1:1 form once the details are stored (`call_back_by`: the request's own
+    deadline)."""
     return card(
         [
             text(f"Thank you: the details for {reference} are saved privately.", weight="Bolder"),
             text(
-                "The duty manager will call you back within 24 hours. You can correct the "
+                f"The duty manager will call you back by {call_back_by}. You can correct the "
                 "details from the request card."
             ),
         ]

@@ -208,8 +208,11 @@ def request_form(
     service: str | None = None,
     problem: str | None = None,
 ) -> dict[str, Any]:
-    """The structured request: service, urgency, Level 4 indicators and the checklist."""
-    service_choice = _choice_set("service", "Your service", services)
+    """The structured request: service, urgency, Level 4 indicators and the checklist.
+
+    `services` are (key, name) pairs: people see the names, the server gets the keys.
+    """
+    service_choice = _choice_set("service", "Your service", [(n, k) for k, n in services])
     service_choice["style"] = "compact"
     if service:
         service_choice["value"] = service
@@ -234,14 +237,39 @@ def request_form(
     return card(body, actions)
 
 
-def posted_notice(reference: str, channel: str) -> dict[str, Any]:
-    """What replaces the form once the request is in the channel."""
+CONFIRMED = "confirmed"
+"""The data key that says a withdrawal was confirmed on the confirmation card."""
+
+
+def withdraw_confirmation(consultation_id: str, reference: str, urgent: bool) -> dict[str, Any]:
+    """Asked once before a request is withdrawn: one click must not end an urgent request."""
+    body = [
+        text(f"Withdraw {reference}?", weight="Bolder", size="Medium"),
+        text(
+            "The request is closed as withdrawn and the MAP team stops working on it. "
+            "This cannot be undone: you would need to post a new request.",
+        ),
+    ]
+    if urgent:
+        body.append(text("This request is marked urgent.", color="Attention", weight="Bolder"))
+    data = {"consultationId": consultation_id}
+    actions = [
+        execute("Yes, withdraw", Action.WITHDRAW, {**data, CONFIRMED: "yes"}, style="destructive"),
+        execute("Keep it", VERB_REFRESH, data),
+    ]
+    return card(body, actions)
+
+
+def posted_notice(reference: str, channel: str, call_back_by: str) -> dict[str, Any]:
+    """What replaces the form once the request is in the channel (`call_back_by`: the
+    request's own deadline, as the profile's timescales set it)."""
     return card(
         [
             text(f"Request {reference} posted in {plain(channel)}.", weight="Bolder"),
             text(
-                "The MAP team manager on duty will acknowledge it and call you back within "
-                "24 hours. I will ask you privately for the EHM number and your contact number."
+                "The MAP team manager on duty will acknowledge it and call you back by "
+                f"{call_back_by}. I will ask you privately for the EHM number and your contact "
+                "number."
             ),
         ]
     )

@@ -26,10 +26,7 @@ from services.directory import Directory, StaffPerson
 log = logging.getLogger(__name__)
 
 _TITLE = "Case details (private)"
-_THANKS = (
-    "Thank you: the details are saved privately. The duty manager will call you back "
-    "within 24 hours."
-)
+_THANKS = "Thank you: the details are saved privately. The duty manager will call you back by {}."
 
 
 @dataclass(frozen=True)
@@ -39,6 +36,7 @@ class _Sent:
     message: str = ""
     form: dict[str, Any] | None = None
     saved: str | None = None
+    call_back_by: str = ""
 
 
 class DetailsDialog:
@@ -129,7 +127,9 @@ class DetailsDialog:
         sent = await self._submit(person, data, for_dialog=True)
         if sent.form is not None:
             return invokes.task_card(_TITLE, sent.form)
-        return invokes.task_message(_THANKS if sent.saved else sent.message)
+        return invokes.task_message(
+            _THANKS.format(sent.call_back_by) if sent.saved else sent.message
+        )
 
     # --- the 1:1 chat (Action.Execute) ----------------------------------------------------
 
@@ -141,7 +141,7 @@ class DetailsDialog:
         if sent.form is not None:
             return invokes.card_replacement(sent.form)
         if sent.saved:
-            return invokes.card_replacement(details_saved(sent.saved))
+            return invokes.card_replacement(details_saved(sent.saved, sent.call_back_by))
         return invokes.card_message(sent.message)
 
     async def cancel(self, person: StaffPerson | None, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -220,7 +220,10 @@ class DetailsDialog:
             return _Sent(result.message)
         if result.changed:
             await self._after_saved(result.consultation)
-        return _Sent(saved=result.consultation.reference)
+        return _Sent(
+            saved=result.consultation.reference,
+            call_back_by=self._views.call_back_by(result.consultation),
+        )
 
     async def _after_saved(self, consultation: Consultation) -> None:
         await self._views.update_thread(consultation)

@@ -254,6 +254,17 @@ class Consultation:
             allowed.add(action.value)
         return frozenset(allowed)
 
+    def refusal(self, action: Action, actor: Actor) -> DomainError | None:
+        """Why this person may not use a person-facing verb now (None when they may)."""
+        guard = _GUARDS.get(action)
+        if guard is None:
+            return None
+        try:
+            guard(self, actor)
+        except DomainError as refused:
+            return refused
+        return None
+
     def pull_new_events(self) -> list[Event]:
         """Hand the events recorded since load to the repository, and forget them."""
         pulled, self.new_events = self.new_events, []

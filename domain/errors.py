@@ -22,6 +22,11 @@ class NotAllowed(DomainError):
 
     default_code = "not_allowed"
 
+    def __init__(self, message: str, *, code: str | None = None, person_id: str | None = None):
+        super().__init__(message, code=code)
+        self.person_id = person_id
+        """The one person who may, when it is one (a caller that knows names may say who)."""
+
 
 class WrongState(DomainError):
     """The consultation is not in a state where this can happen."""

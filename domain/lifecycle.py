@@ -174,10 +174,51 @@ def describe(value: StrEnum) -> str:
     return value.value.replace("_", " ")
 
 
+_DOING: Mapping[Action, str] = MappingProxyType(
+    {
+        Action.ASSIGN: "assign it",
+        Action.REASSIGN: "reassign it",
+        Action.ACKNOWLEDGE: "acknowledge it",
+        Action.REQUEST_DETAILS: "ask for the details",
+        Action.RECORD_DETAILS_PROVIDED: "give the details",
+        Action.COMPLETE_CHECKLIST: "complete the checklist",
+        Action.RECORD_CALLBACK: "record the call-back",
+        Action.RECORD_OUTCOME: "record the outcome",
+        Action.DISPUTE: "dispute the decision",
+        Action.ASSIGN_REVIEWER: "assign a reviewer",
+        Action.REVIEW: "review the decision",
+        Action.WITHDRAW: "withdraw it",
+        Action.CLOSE: "close it",
+    }
+)
+_STATE: Mapping[Status, str] = MappingProxyType(
+    {
+        Status.SUBMITTED: "waiting to be assigned",
+        Status.ASSIGNED: "waiting for acknowledgement",
+        Status.ACKNOWLEDGED: "acknowledged and waiting for the call-back",
+        Status.CALLED_BACK: "called back and waiting for the outcome",
+        Status.OUTCOME_RECORDED: "decided (its outcome is recorded)",
+        Status.DISPUTED: "disputed and waiting for a reviewer",
+        Status.UNDER_REVIEW: "under review",
+        Status.REVIEWED: "reviewed",
+        Status.CLOSED: "closed",
+        Status.WITHDRAWN: "withdrawn",
+    }
+)
+_NOT_YET = frozenset({Status.SUBMITTED, Status.ASSIGNED})
+
+
 def require_state(status: Status, action: Action) -> None:
-    """Raise WrongState unless `action` may start from `status`."""
-    if status not in FROM_STATES[action]:
-        raise WrongState(f"Can't {describe(action)} now: this request is at '{describe(status)}'.")
+    """Raise WrongState unless `action` may start from `status`, saying what is needed."""
+    if status in FROM_STATES[action]:
+        return
+    doing = _DOING.get(action, describe(action))
+    message = f"You can't {doing} now: this request is {_STATE[status]}."
+    if status in (Status.CLOSED, Status.WITHDRAWN):
+        message += " Post a new request if the family needs another consultation."
+    elif status in _NOT_YET and action in (Action.RECORD_CALLBACK, Action.RECORD_OUTCOME):
+        message += " The MAP worker on duty acknowledges it first."
+    raise WrongState(message)
 
 
 def checked_area_team(outcome: Outcome, area_team: str | None, contact_created: bool) -> str | None:

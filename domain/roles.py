@@ -18,6 +18,15 @@ class Role(StrEnum):
     SERVICE_MANAGER = "service_manager"
 
 
+# How refusals name each role: as the process and the profile's acronyms spell them (MAP, FC,
+# FSP, DSL in capitals), never the enum's value ("map team manager").
+ROLE_TITLES: dict[Role, str] = {
+    Role.REQUESTER: "an FC/FSP manager, senior or DSL",
+    Role.MAP_TEAM_MANAGER: "a MAP team manager",
+    Role.MAP_ADVANCED_PRACTITIONER: "a MAP advanced practitioner",
+    Role.SERVICE_MANAGER: "a service manager",
+}
+
 MAP_MANAGERS: frozenset[Role] = frozenset({Role.MAP_TEAM_MANAGER})
 MAP_WORKERS: frozenset[Role] = frozenset({Role.MAP_TEAM_MANAGER, Role.MAP_ADVANCED_PRACTITIONER})
 SERVICE_MANAGERS: frozenset[Role] = frozenset({Role.SERVICE_MANAGER})
@@ -74,11 +83,11 @@ def id_of(actor: Actor | None) -> str | None:
 def require_role(actor: Actor, roles: frozenset[Role], doing: str) -> None:
     """Raise NotAllowed unless the actor holds one of `roles`."""
     if not actor.has_any(roles):
-        wanted = " or ".join(sorted(r.value.replace("_", " ") for r in roles))
-        raise NotAllowed(f"Only a {wanted} can {doing}.", code="role_required")
+        wanted = " or ".join(ROLE_TITLES[role] for role in Role if role in roles)
+        raise NotAllowed(f"Only {wanted} can {doing}.", code="role_required")
 
 
 def require_person(actor: Actor, person_id: str | None, who: str, doing: str) -> None:
     """Raise NotAllowed unless the actor is that particular person (e.g. the requester)."""
     if person_id is None or actor.person_id != person_id:
-        raise NotAllowed(f"Only {who} can {doing}.", code="not_this_person")
+        raise NotAllowed(f"Only {who} can {doing}.", code="not_this_person", person_id=person_id)

@@ -122,18 +122,30 @@ class ConsultationService:
         return frozenset(allowed)
 
     async def open_from_post(
-        self, requester: StaffPerson, *, channel_id: str, thread_id: str, urgent: bool
+        self,
+        requester: StaffPerson,
+        *,
+        channel_id: str,
+        thread_id: str,
+        urgent: bool,
+        service: str | None = None,
     ) -> Opened:
-        """Open a request for a new channel post and assign it to the duty manager."""
+        """Open a request for a new channel post and assign it to the duty manager; it is filed
+        under `service` (a profile key the post names) or else the requester's own."""
+        filed = service if service in self._policy.services else requester.service
         now = self._clock.now()
         away = await self._away(now)  # asked before the transaction: no lock waits on Graph
         try:
-            opened = await self._open_post(requester, channel_id, thread_id, urgent, now, away)
+            opened = await self._open_post(
+                requester, filed, channel_id, thread_id, urgent, now, away
+            )
         except ConnectionLost:
             # A database restart mid-turn: nothing was kept, or (a drop during COMMIT) the
             # request exists and the retry finds it by its thread. Either way, once more.
             log.warning("consultation.reconnect", extra={"activity_id": thread_id})
-            opened = await self._open_post(requester, channel_id, thread_id, urgent, now, away)
+            opened = await self._open_post(
+                requester, filed, channel_id, thread_id, urgent, now, away
+            )
         if opened.created:
             log.info("consultation.opened", extra={"consultation_id": opened.consultation.id})
         return opened
@@ -141,6 +153,7 @@ class ConsultationService:
     async def _open_post(
         self,
         requester: StaffPerson,
+        service: str | None,
         channel_id: str,
         thread_id: str,
         urgent: bool,
@@ -160,7 +173,7 @@ class ConsultationService:
             consultation = Consultation.submit(
                 reference=await uow.consultations.next_reference(now.year),
                 requester=requester.actor(),
-                service=self._policy.service_name(requester.service),
+                service=self._policy.service_name(service),
                 urgency=Urgency.URGENT if urgent else Urgency.STANDARD,
                 indicators=(),
                 checklist=None,

@@ -33,7 +33,7 @@ SHORT_DESCRIPTION = "Step-up consultation requests to the MAP duty manager, fami
 FULL_DESCRIPTION = """\
 Step Up Bot runs step-up consultation requests from Family Centres and Family Support \
 Programmes to the MAP team manager on duty. It assigns each request to the duty manager, \
-collects case details privately, tracks the 24-hour callback and escalates anything left \
+collects case details privately, tracks the call-back deadline and escalates anything left \
 unanswered.
 
 WHAT IT READS. When a team owner installs the app in a team, they consent to the \
@@ -72,7 +72,7 @@ FEATURES = (
     ),
     (
         "Deadlines and escalation",
-        "Callbacks within 24 hours; anything unanswered by the end "
+        "Call-back deadlines as the council sets them; anything unanswered by the end "
         "of the working day is escalated.",
     ),
 )

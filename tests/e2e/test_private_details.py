@@ -236,7 +236,7 @@ async def test_cancel_stores_nothing_and_withdrawn_requests_take_no_details(
             bot.connector.service_url,
             act.PRIYA,
             "withdraw",
-            {"consultationId": consultation_id},
+            {"consultationId": consultation_id, "confirmed": "yes"},  # as "Yes, withdraw" sends
             root_id=post["id"],
             card_activity_id=card.returned_id or "",
         )

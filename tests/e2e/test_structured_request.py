@@ -13,6 +13,7 @@ from tests.support import activities as act
 from tests.support.cards import assert_valid_card
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, installed_bot
+from tests.support.press import CardForm, card_of, place_of, press
 
 # Position of each indicator in profiles/demo.yaml (choice values are positions).
 ABUSE, SUBSTANCE, REDUCES_SAFETY = "1", "2", "7"
@@ -66,9 +67,19 @@ async def test_only_requesters_get_the_form(chat_bot: BotUnderTest) -> None:
 async def test_submitting_the_form_posts_the_request_as_a_new_thread(
     chat_bot: BotUnderTest,
 ) -> None:
-    reply = await chat_bot.send(
-        _personal_action(chat_bot, act.PRIYA, "submit_request", _form(urgent="true"))
+    url = chat_bot.connector.service_url
+    await chat_bot.send(act.personal_message(url, act.PRIYA, "new request"))
+    form_call = chat_bot.connector.posted()[-1]
+    form = CardForm(card_of(form_call)).choose("Your service", "Family Centre Northgate")
+    form.toggle("Urgent: a child may be at imminent risk of harm")
+    form.choose(
+        "Level 4 indicators",
+        "Domestic abuse with risk to the child",
+        "Parental substance misuse affecting the child's safety",
     )
+    for check in ("Management case supervision", "Evidence of the concerns", "All of this"):
+        form.toggle(next(t for t in _toggle_titles(form) if t.startswith(check)))
+    reply = await press(chat_bot, act.PRIYA, form, "Post request", place_of(form_call))
     assert reply.status == 200
     assert reply.body["type"] == "application/vnd.microsoft.card.adaptive"
     assert "posted in FC/FSP Step Up Requests" in _texts(reply.body["value"])
@@ -79,19 +90,14 @@ async def test_submitting_the_form_posts_the_request_as_a_new_thread(
     shown = _texts(card)
     assert "URGENT" in shown and "complete ✓, 2 Level 4 indicators" in shown
     # Its message id is the thread: a later click updates that same message.
-    consultation_id = card["actions"][0]["data"]["consultationId"]
-    press = act.card_action(
-        chat_bot.connector.service_url,
-        act.TOM,
-        "acknowledge",
-        {"consultationId": consultation_id},
-        root_id=threads[0].returned_id or "",
-        card_activity_id=threads[0].returned_id or "",
-    )
-    await chat_bot.send(press)
+    await press(chat_bot, act.TOM, threads[0], "Acknowledge")
     update = chat_bot.connector.of("update")[-1]
     assert update.activity_id == threads[0].returned_id
     assert update.conversation_id == f"{act.STEPUP_CHANNEL};messageid={threads[0].returned_id}"
+
+
+def _toggle_titles(form: CardForm) -> list[str]:
+    return [str(e["title"]) for e in form.inputs() if e["type"] == "Input.Toggle"]
 
 
 @pytest.mark.parametrize(
@@ -123,16 +129,22 @@ async def test_completing_the_checklist_after_a_post_updates_the_thread_card(
     url = chat_bot.connector.service_url
     post = act.channel_post(url, act.PRIYA, "Step up consultation please")
     await chat_bot.send(post)
-    consultation_id = chat_bot.connector.posted()[0].cards[0]["actions"][0]["data"][
-        "consultationId"
+    private = [
+        c for c in chat_bot.connector.posted() if c.conversation_id != post["conversation"]["id"]
     ]
-    data = {"consultationId": consultation_id, **_form()}
-    reply = await chat_bot.send(_personal_action(chat_bot, act.PRIYA, "complete_checklist", data))
+    checklist = CardForm(card_of(private[-1])).choose(
+        "Level 4 indicators",
+        "Domestic abuse with risk to the child",
+        "Parental substance misuse affecting the child's safety",
+    )
+    for title in _toggle_titles(checklist):
+        checklist.toggle(title)
+    reply = await press(chat_bot, act.PRIYA, checklist, "Save checklist", place_of(private[-1]))
     assert reply.body["type"] == "application/vnd.microsoft.card.adaptive"
     shown = _texts(chat_bot.connector.of("update")[-1].cards[0])
     assert "complete ✓, 2 Level 4 indicators" in shown
-    # Tom may not complete Priya's checklist.
-    refused = await chat_bot.send(_personal_action(chat_bot, act.TOM, "complete_checklist", data))
+    # Tom may not complete Priya's checklist (the same card pressed by him).
+    refused = await press(chat_bot, act.TOM, checklist, "Save checklist", place_of(private[-1]))
     assert refused.body["type"] == "application/vnd.microsoft.activity.message"
 
 
@@ -150,15 +162,9 @@ async def test_the_requester_can_withdraw_before_an_outcome(chat_bot: BotUnderTe
     await chat_bot.send(post)
     card = chat_bot.connector.posted()[0]
     consultation_id = card.cards[0]["actions"][0]["data"]["consultationId"]
-    press = act.card_action(
-        chat_bot.connector.service_url,
-        act.PRIYA,
-        "withdraw",
-        {"consultationId": consultation_id},
-        root_id=post["id"],
-        card_activity_id=card.returned_id or "",
-    )
-    assert (await chat_bot.send(press)).body["type"] == "application/vnd.microsoft.card.adaptive"
+    asked = await press(chat_bot, act.PRIYA, card, "Withdraw")
+    done = await press(chat_bot, act.PRIYA, card_of(asked), "Yes, withdraw", place_of(card))
+    assert done.body["type"] == "application/vnd.microsoft.card.adaptive"
     found = await chat_bot.runtime.consultations.get(consultation_id)  # type: ignore[union-attr]
     assert found is not None and found[0].status is Status.WITHDRAWN
     assert "Withdrawn" in _texts(chat_bot.connector.of("update")[-1].cards[0])

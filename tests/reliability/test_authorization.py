@@ -105,7 +105,20 @@ RULES = [
         {GRACE, DANIEL},
         {"upheld": "true"},
     ),
-    Rule("withdraw: the requester", "withdraw", Flow.assigned, {PRIYA}),
+    Rule(
+        "withdraw (confirmed): the requester",
+        "withdraw",
+        Flow.assigned,
+        {PRIYA},
+        {"confirmed": "yes"},  # what the confirmation card's "Yes, withdraw" sends
+    ),
+    Rule(
+        "withdraw (unconfirmed): only the requester is asked to confirm",
+        "withdraw",
+        Flow.assigned,
+        {PRIYA},
+        changes=False,
+    ),
     Rule("close while a dispute is possible: the requester", "close", Flow.decided, {PRIYA}),
     Rule(
         "complete the checklist: the requester",
