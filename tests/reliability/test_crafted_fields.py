@@ -46,7 +46,7 @@ VERBS = sorted(
 FIELDS = (
     "consultationId areaTeam outcome upheld indicators covering covered firstDay lastDay "
     "assigneeId service urgent contactCreated evidence rationale supervision ehmNumber "
-    "oversight phone dialog form reason"
+    "oversight phone dialog form reason confirmed"
 ).split()
 PEOPLE = (act.PRIYA, act.TOM, act.EWA, act.SAM, act.GRACE, act.STRANGER)
 
