@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,9 @@ ENV = ROOT / "env"
 PLACEHOLDER = re.compile(r"\$\{\{ *([A-Za-z_][A-Za-z0-9_]*) *\}\}")  # the toolkit's own pattern
 AZD_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(=[^}]*)?\}")
 NODE = shutil.which("node")
+ATK = os.environ.get("STEPUP_ATK") or shutil.which("atk")
+"""The toolkit's CLI (npm @microsoft/m365agentstoolkit-cli, about 450 MB installed): not a
+dependency of the project, so its two offline checks run only where it is installed."""
 BASH = shutil.which("bash")
 TEAMS_APP_ID = "6c3f1e2a-7b4d-4c5e-9f60-718293a4b5c6"
 
@@ -167,6 +171,50 @@ def test_filled_in_template_passes_the_teams_schema(tmp_path: Path) -> None:
         check=False,
     )
     assert (done.returncode, json.loads(done.stdout).get("errors")) == (0, [])
+
+
+def _toolkit_project(tmp_path: Path, values: dict[str, str]) -> Path:
+    """A copy of the toolkit's files with env/.env.dev holding `values`."""
+    project = tmp_path / "project"
+    shutil.copytree(APP_PACKAGE, project / "appPackage")
+    (project / "env").mkdir()
+    (project / "env" / ".env.dev").write_text(
+        "TEAMSFX_ENV=dev\n" + "".join(f'{key}="{value}"\n' for key, value in values.items()),
+        encoding="utf-8",
+    )
+    shutil.copy(ROOT / "m365agents.yml", project / "m365agents.yml")
+    return project
+
+
+def _atk(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    assert ATK is not None
+    return subprocess.run(  # noqa: S603 - the toolkit's CLI, no shell
+        [ATK, *arguments, "--env", "dev", "--interactive", "false"],
+        cwd=project,
+        env={**os.environ, "HOME": str(project.parent / "home")},  # its ~/.fx stays in tmp
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(
+    ATK is None, reason="atk is not installed (npm i -g @microsoft/m365agentstoolkit-cli)"
+)
+def test_toolkit_cli_validates_and_zips_the_filled_in_manifest_offline(tmp_path: Path) -> None:
+    project = _toolkit_project(tmp_path, FILLED)
+    checked = _atk(project, "validate", "--manifest-file", "./appPackage/manifest.json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    zipped = _atk(project, "package")
+    assert zipped.returncode == 0, zipped.stdout + zipped.stderr
+    with zipfile.ZipFile(project / "appPackage" / "build" / "appPackage.dev.zip") as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert json.loads(archive.read("manifest.json")) == _filled_in(FILLED)
+    # A missing value is refused, not zipped with the placeholder left in.
+    project = _toolkit_project(tmp_path / "missing", {**FILLED, "BOT_ID": ""})
+    refused = _atk(project, "validate", "--manifest-file", "./appPackage/manifest.json")
+    assert refused.returncode != 0 and "BOT_ID" in refused.stdout + refused.stderr
 
 
 # --- m365agents.yml ----------------------------------------------------------------------------
