@@ -258,12 +258,21 @@ def test_stages_do_what_docs_deploy_md_says() -> None:
     assert _uses(project, "provision") == [
         "teamsApp/create",
         "arm/deploy",
-        "file/createOrUpdateEnvironmentFile",
+        "script",
         "teamsApp/validateManifest",
         "teamsApp/zipAppPackage",
         "teamsApp/validateAppPackage",
         "teamsApp/update",
     ]
+    # The copy step, read the way the toolkit reads a script's output.
+    outputs = {"BOTAPPID": BOT_ID, "PUBLICHOST": FILLED["BOT_DOMAIN"]}
+    echoed = PLACEHOLDER.sub(
+        lambda match: outputs[match[1]], project["provision"][2]["with"]["run"]
+    )
+    assert dict(re.findall(r"::set-teamsfx-env\s+(\w+)=([^\"'\s]+)", echoed)) == {
+        "BOT_ID": BOT_ID,
+        "BOT_DOMAIN": FILLED["BOT_DOMAIN"],
+    }
     assert _uses(project, "deploy") == ["script", "script", "script"]
     assert _uses(project, "publish")[-1] == "teamsApp/publishAppPackage"
     # The bot's identity is the council's own: no registration made by the toolkit.
@@ -287,8 +296,8 @@ def _written_by_actions(project: dict[str, Any]) -> set[str]:
     names: set[str] = set()
     for action in _actions(project):
         names.update(action.get("writeToEnvironmentFile", {}).values())
-        if action["uses"] == "file/createOrUpdateEnvironmentFile":
-            names.update(action["with"]["envs"])
+        if action["uses"] == "script":  # the toolkit reads these lines of its output
+            names.update(re.findall(r"::set-teamsfx-env (\w+)=", action["with"]["run"]))
     return names
 
 
@@ -342,7 +351,7 @@ def test_git_ignores_the_secret_files_and_keeps_the_sample() -> None:
 def test_deploy_scripts_are_valid_bash() -> None:
     project = _yaml(ROOT / "m365agents.yml")
     scripts = [action["with"] for action in project["deploy"] if action["uses"] == "script"]
-    assert scripts and all(script["shell"] == "bash" for script in scripts)
+    assert len(scripts) == 3 and all(script["shell"] == "bash" for script in scripts)
     for script in scripts:
         body = PLACEHOLDER.sub("value", script["run"])
         assert BASH is not None
