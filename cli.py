@@ -51,13 +51,18 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("reseal", help="re-encrypt stored details with the current key (rotation)")
     package = sub.add_parser("package", help="build the Teams app package (zip)")
     package.add_argument("--out", type=Path, help="zip to write (build/stepup-teams-app.zip)")
+    package.add_argument(
+        "--template", type=Path, metavar="DIR", help="write the Agents Toolkit appPackage/ to DIR"
+    )
     args = parser.parse_args(argv)
     command = args.command or "serve"
     if command == "package":
         # Before load_settings: building a zip must not demand the bot's secrets.
         from infra.package import main as package_main
 
-        return package_main(["--out", str(args.out)] if args.out else [])
+        forwarded = ["--out", str(args.out)] if args.out else []
+        forwarded += ["--template", str(args.template)] if args.template else []
+        return package_main(forwarded)
     try:
         settings = load_settings()
         configure_logging(settings.log_level)

@@ -1,4 +1,9 @@
-"""Build the Teams app package: `python app.py package [--out PATH]`."""
+"""Build the Teams app package: `python app.py package [--out PATH]`.
+
+`python app.py package --template appPackage/` writes the Microsoft 365 Agents Toolkit's
+manifest template instead: the same manifest, with the toolkit's `${{VAR}}` placeholders where
+the ids, host and council details go (m365agents.yml fills them in from env/.env.<env>).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import json
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -27,6 +33,43 @@ def package_files(settings: PackageSettings) -> dict[str, bytes]:
         COLOR_ICON: color_icon(settings.accent_color),
         OUTLINE_ICON: outline_icon(),
     }
+
+
+TEMPLATE_PLACEHOLDERS: dict[str, Any] = {
+    "teams_app_id": "${{TEAMS_APP_ID}}",
+    "bot_app_id": "${{BOT_ID}}",
+    "public_host": "${{BOT_DOMAIN}}",
+    "package_version": "${{TEAMS_APP_VERSION}}",
+    "developer_name": "${{DEVELOPER_NAME}}",
+    "developer_website_url": "${{DEVELOPER_WEBSITE_URL}}",
+    "privacy_url": "${{PRIVACY_URL}}",
+    "terms_url": "${{TERMS_URL}}",
+}
+"""Settings the toolkit fills in per environment; the rest (texts, commands, permissions, colour)
+stay as `python app.py package` writes them."""
+
+
+def template_settings() -> PackageSettings:
+    """The defaults with placeholders in place of the per-environment values.
+
+    `model_construct` skips validation (a placeholder is no GUID or host name) and reads no
+    environment, so the template is the same on every machine; the toolkit's
+    teamsApp/validateManifest checks the filled-in result."""
+    name = PackageSettings.model_fields["app_name"].default
+    return PackageSettings.model_construct(
+        app_name=f"{name}${{{{APP_NAME_SUFFIX}}}}", **TEMPLATE_PLACEHOLDERS
+    )
+
+
+def write_template(folder: Path) -> list[Path]:
+    """Write the toolkit's appPackage/ files (manifest template and icons) into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in package_files(template_settings()).items():
+        path = folder / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
 
 
 def build_package(out: Path, settings: PackageSettings) -> Path:
@@ -52,7 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     """Build the package from the environment; bad settings exit 2 with one line."""
     parser = argparse.ArgumentParser(prog="python app.py package", description=__doc__)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"zip path ({DEFAULT_OUT})")
+    parser.add_argument(
+        "--template",
+        type=Path,
+        metavar="DIR",
+        help="write the Agents Toolkit manifest template and icons to DIR (e.g. appPackage/)",
+    )
     args = parser.parse_args(argv)
+    if args.template is not None:
+        for path in write_template(args.template):
+            print(path)
+        return 0
     try:
         settings = PackageSettings()
     except ValidationError as exc:
