@@ -198,3 +198,25 @@ async def test_app_connections_to_postgresql_run_without_jit(database_url: str) 
             assert (await conn.exec_driver_sql("SHOW jit")).scalar_one() == "off"
     finally:
         await engine.dispose()
+
+
+async def test_the_prune_of_sent_messages_reads_only_the_expired_ones(
+    engine: AsyncEngine,
+) -> None:
+    cutoff = NOW - timedelta(days=30)
+    async with engine.begin() as conn:  # the first prune after an upgrade takes the backlog
+        assert await SqlOutbox(conn).prune_sent(sent_before=cutoff) > 0
+        await conn.exec_driver_sql("ANALYZE")
+
+    async def next_hour(conn: AsyncConnection) -> object:
+        return await SqlOutbox(conn).prune_sent(sent_before=cutoff + timedelta(hours=1))
+
+    [(statement, parameters)] = await _statements(engine, next_hour)
+    plan = await _plan(engine, statement, parameters)
+    if engine.dialect.name == "sqlite":
+        assert plan == [
+            "SEARCH escalation_outbox USING INDEX ix_escalation_outbox_sent_at (sent_at<?)"
+        ], plan
+    else:
+        assert "Seq Scan escalation_outbox" not in plan, plan
+        assert any("ix_escalation_outbox_sent_at" in step for step in plan), plan
