@@ -112,12 +112,12 @@ class Screener:
             domain == d or domain.endswith("." + d) for d in self._domains
         )
 
-    def _mention(self, text: str, cand: patterns.Candidate, protected: set[int]) -> bool:
+    def _mention(self, text: str, cand: patterns.Candidate, starts: set[int]) -> bool:
         """A Teams @mention of a colleague is not a family social-media handle."""
         if cand[0] is not FindingType.SOCIAL_HANDLE or text[cand[1]] != "@":
             return False
         body = text[cand[1] + 1 : cand[2]].lower()
-        return body in self._first or cand[1] + 1 in protected  # protected: where spans start
+        return body in self._first or cand[1] + 1 in starts  # where a protected span starts
 
     def _professional(self, text: str, span: tuple[int, int, float]) -> bool:
         """Professionals named by role ('Mr Patel the DSL', 'HV Sarah') and people greeted."""
