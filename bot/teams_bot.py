@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from services.directory import Directory
 from storage.conversations import ConversationStore, Installation
 
 log = logging.getLogger(__name__)
+# A post this long is screened in a worker thread: ~0.1 s of screen would stall every other turn.
+SCREEN_IN_THREAD_OVER = 4_000
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,10 @@ class StepUpBot(TeamsActivityHandler):
         author = await sender_of(turn_context, deps.directory) if deps.directory else None
         types: list[str] = []
         if deps.guard is not None:
-            screening = deps.guard.screen(turn_context, author)
+            if len(turn_context.activity.text or "") > SCREEN_IN_THREAD_OVER:
+                screening = await asyncio.to_thread(deps.guard.screen, turn_context, author)
+            else:
+                screening = deps.guard.screen(turn_context, author)
             if screening.found:
                 types = [t.value for t in screening.types()]
                 await deps.guard.warn(turn_context, inbound, screening, author)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 
 import phonenumbers
@@ -68,6 +69,7 @@ def role_pattern(extra_roles: Iterable[str]) -> tuple[re.Pattern[str], re.Patter
 
 def phones(text: str, keep: frozenset[str], author_marks: tuple[str, ...]) -> Iterator[Candidate]:
     """Phone numbers, except staff numbers and the author's own on their signature line."""
+    lines = _Lines(text, author_marks)
     for m in PHONE.finditer(text):
         raw = m.group(0)
         digits = re.sub(r"\D", "", raw)
@@ -77,9 +79,47 @@ def phones(text: str, keep: frozenset[str], author_marks: tuple[str, ...]) -> It
         if not _possible(raw, digits) or national in keep:
             continue
         before = text[max(0, m.start() - 40) : m.start()]
-        if not FAMILY_BEFORE.search(before) and _authors(text, m.start(), m.end(), author_marks):
+        if not FAMILY_BEFORE.search(before) and lines.authors(m.start(), m.end()):
             continue
         yield T.PHONE, m.start(), m.end(), 0.9
+
+
+# FIRST_PERSON matches a cue of at most 11 characters and 30 more before the number: looking
+# further back than this along the line cannot change its answer, only cost the whole line.
+_FIRST_PERSON_REACH = 64
+
+
+class _Lines:
+    """The lines of one post, found once, so each number's own line costs no rescan.
+
+    Scanning back to the line start and reading three lines for every number made a long
+    one-line post full of numbers quadratic.
+    """
+
+    def __init__(self, text: str, marks: tuple[str, ...]) -> None:
+        """Nothing is computed until a number asks."""
+        self.text = text
+        self.marks = marks
+        self._breaks: list[int] | None = None
+        self._signed: dict[tuple[int, int], bool] = {}
+
+    def authors(self, start: int, end: int) -> bool:
+        """The author's own number: said in the first person, or on their signature line."""
+        if self._breaks is None:
+            self._breaks = [m.start() for m in re.finditer("\n", self.text)]
+        breaks, text = self._breaks, self.text
+        k = bisect_left(breaks, start)  # newlines before the number
+        line_start = breaks[k - 1] + 1 if k else 0
+        if FIRST_PERSON.search(text, max(line_start, start - _FIRST_PERSON_REACH), start):
+            return True
+        lo = breaks[k - 2] + 1 if k > 1 else 0  # the line before, this line and the next
+        j = bisect_left(breaks, end)
+        hi = breaks[j + 1] if j + 1 < len(breaks) else len(text)
+        signed = self._signed.get((lo, hi))
+        if signed is None:
+            near = text[lo:hi].lower()
+            signed = self._signed[(lo, hi)] = any(mark in near for mark in self.marks)
+        return signed
 
 
 def _possible(raw: str, digits: str) -> bool:
@@ -95,18 +135,6 @@ def _possible(raw: str, digits: str) -> bool:
     except phonenumbers.NumberParseException:
         return False
     return phonenumbers.is_possible_number(number)
-
-
-def _authors(text: str, start: int, end: int, marks: tuple[str, ...]) -> bool:
-    """The author's own number: said in the first person, or on their signature line."""
-    line_start = text.rfind("\n", 0, start) + 1
-    if FIRST_PERSON.search(text[line_start:start]):
-        return True
-    lo = text.rfind("\n", 0, max(0, line_start - 1)) + 1
-    hi = text.find("\n", end)
-    hi = text.find("\n", hi + 1) if hi != -1 else -1
-    near = text[lo : hi if hi != -1 else len(text)].lower()
-    return any(mark in near for mark in marks)
 
 
 def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candidate]:

@@ -6,11 +6,11 @@ import re
 
 from privacy import lexicon as lx
 from privacy.tokens import (
+    Spans,
     Tok,
     digit_before,
     initial_after,
     initial_pair,
-    inside,
     merge,
     sentence_start,
     tokenize,
@@ -38,6 +38,7 @@ NOT_INITIAL_BEFORE = frozenset(
 )
 _CONT = re.compile(r"[&/\d]|[-'’](?!s\b)\w|\.\w")
 MONTHISH = re.compile(r"\s*\d|\s+(?:19|20)\d\d")
+FAMILY_AFTER = re.compile(r"\s+family\b")  # matched in place: a slice to the end is O(n)
 SEASON_AFTER = re.compile(r"\s+(?:holidays?|term|half|hols|break|camp|school|club)\b", re.I)
 
 
@@ -55,7 +56,8 @@ class NameFinder:
 
     def find(self, text: str, blocked: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
         """Name spans (start, end, confidence) outside the blocked spans."""
-        toks = [t for t in tokenize(text) if not inside(t.start, t.end, blocked)]
+        index = Spans(blocked)
+        toks = [t for t in tokenize(text) if not index.overlaps(t.start, t.end)]
         for i, tok in enumerate(toks):
             tok.name = self._score(text, toks, i)
         self._spread(text, toks)
@@ -81,11 +83,7 @@ class NameFinder:
             named = prev.low in ("called", "named", "aka") and re.fullmatch(r"\s+", gap)
             if named and (tok.core[0].isupper() or tok.low not in self.words):
                 return "before"  # "partner called Storm", but not "called police"
-            if (
-                prev.low == "the"
-                and re.match(r"\s+family\b", text[tok.end :])
-                and tok.core[0].isupper()
-            ):
+            if prev.low == "the" and FAMILY_AFTER.match(text, tok.end) and tok.core[0].isupper():
                 return "after"  # "the Nwosu family"
         return ""
 
@@ -168,13 +166,10 @@ class NameFinder:
 
     def _spread(self, text: str, toks: list[Tok]) -> None:
         """Carry a name over to its neighbours: surnames, and the other half of 'X and Y'."""
+        never = lx.NOT_NAMES | lx.FUNCTION_WORDS  # once, not a new set for every word
         for _ in range(2):
             for i, tok in enumerate(toks):
-                if (
-                    tok.name
-                    or tok.low in lx.NOT_NAMES | lx.FUNCTION_WORDS
-                    or tok.low in self.acronyms
-                ):
+                if tok.name or tok.low in never or tok.low in self.acronyms:
                     continue
                 if self._surname(text, toks, i) or self._coordinated(text, toks, i):
                     tok.name = 0.7

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from stdnum.gb import nhs, upn
 
 from privacy.model import FindingType as T
+from privacy.tokens import Spans
 
 Candidate = tuple[T, int, int, float]
 
@@ -143,7 +144,7 @@ def ni_numbers(text: str) -> Iterator[Candidate]:
 
 def numbers(text: str) -> Iterator[Candidate]:
     """NHS numbers (check digit), then case references after a cue, then bare long numbers."""
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # NHS numbers, then case references, then phones
     for m in TEN_DIGITS.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
         cue = re.search(
@@ -155,16 +156,22 @@ def numbers(text: str) -> Iterator[Candidate]:
         elif cue:
             yield T.NHS_NUMBER, m.start(), m.end(), 0.6  # mistyped but announced as NHS
             taken.append((m.start(), m.end()))
+    nhs_numbers = Spans(taken)
+    # References come in order of position, each starting where its cue ends, so every one
+    # taken so far starts before the next: it is covered exactly when one reaches past it.
+    reach = -1
     for m in CASE_CUE.finditer(text):
         ref = REF_TOKEN.match(text, m.end())
-        if ref and not any(s <= ref.start() < e for s, e in taken):
+        if ref and not (nhs_numbers.stabs(ref.start()) or reach > ref.start()):
             value = ref.group(0).rstrip("/-")
             if sum(c.isdigit() for c in value) >= 4 or upn.is_valid(value):
                 taken.append((ref.start(), ref.start() + len(value)))
+                reach = max(reach, ref.start() + len(value))
                 yield T.CASE_REFERENCE, ref.start(), ref.start() + len(value), 0.9
     taken.extend(m.span() for m in PHONE.finditer(text))
+    covered = Spans(taken)
     for m in LONG_NUMBER.finditer(text):
-        if not any(s <= m.start() < e for s, e in taken):
+        if not covered.stabs(m.start()):
             yield T.CASE_REFERENCE, m.start(), m.end(), 0.5
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from privacy import context, patterns
 from privacy.model import LABELS, Author, Finding, FindingType, Screening, StaffMember, Vocabulary
 from privacy.names import NameFinder
+from privacy.tokens import Spans
 
 Span = tuple[int, int]
 URL = re.compile(
@@ -69,13 +70,15 @@ class Screener:
     def screen(self, text: str, author: Author) -> Screening:
         """Find family data in text and return it redacted; clean text comes back identical."""
         protected = self._protected(text, author)
+        kept = Spans(protected)
+        starts = {s for s, _ in protected}
         found: list[patterns.Candidate] = []
         for recognise in patterns.RECOGNISERS:
-            found.extend(c for c in recognise(text) if not _within(c[1], c[2], protected))
+            found.extend(c for c in recognise(text) if not kept.contains(c[1], c[2]))
         found = [
             c
             for c in found
-            if not self._staff_email(text, c) and not self._mention(text, c, protected)
+            if not self._staff_email(text, c) and not self._mention(text, c, starts)
         ]
         marks = tuple(m for m in (author.name.lower(), (author.email or "").lower()) if m)
         marks += tuple(p.lower() for p in author.name.split() if len(p) > 2)
@@ -109,12 +112,12 @@ class Screener:
             domain == d or domain.endswith("." + d) for d in self._domains
         )
 
-    def _mention(self, text: str, cand: patterns.Candidate, protected: list[Span]) -> bool:
+    def _mention(self, text: str, cand: patterns.Candidate, starts: set[int]) -> bool:
         """A Teams @mention of a colleague is not a family social-media handle."""
         if cand[0] is not FindingType.SOCIAL_HANDLE or text[cand[1]] != "@":
             return False
         body = text[cand[1] + 1 : cand[2]].lower()
-        return body in self._first or any(s == cand[1] + 1 for s, _ in protected)
+        return body in self._first or cand[1] + 1 in starts  # where a protected span starts
 
     def _professional(self, text: str, span: tuple[int, int, float]) -> bool:
         """Professionals named by role ('Mr Patel the DSL', 'HV Sarah') and people greeted."""
@@ -133,11 +136,6 @@ def _nicknames(name: str) -> set[str]:
         return set()
     short = {first[:n] for n in (3, 4)}
     return short | {first[-4:]} if len(first) >= 8 else short
-
-
-def _within(start: int, end: int, spans: list[Span]) -> bool:
-    """Whether start..end lies wholly inside one of the spans."""
-    return any(s <= start and end <= e for s, e in spans)
 
 
 def _resolve(found: list[patterns.Candidate]) -> tuple[Finding, ...]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'’-]*")
 
@@ -35,8 +38,10 @@ def tokenize(text: str) -> list[Tok]:
 
 def sentence_start(text: str, pos: int) -> bool:
     """True when the word at pos opens a sentence, line or bullet."""
-    before = text[:pos].rstrip(" \t")
-    return not before or before[-1] in ".!?:;\n•*-–—(\"'>|"
+    i = pos  # walk back over the blanks only: copying text[:pos] made every word cost O(pos)
+    while i and text[i - 1] in " \t":
+        i -= 1
+    return not i or text[i - 1] in ".!?:;\n•*-–—(\"'>|"
 
 
 def initial_pair(text: str, toks: list[Tok], i: int) -> bool:
@@ -59,9 +64,37 @@ def digit_before(text: str, tok: Tok) -> bool:
     )
 
 
-def inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    """Whether start..end overlaps any of the spans."""
-    return any(s < end and start < e for s, e in spans)
+class Spans:
+    """Spans sorted by start with the furthest end reached so far: each question is a bisect.
+
+    Asking every span for every word made the screen quadratic in the length of the post.
+    Among the spans starting before a point, one reaches past x exactly when the furthest
+    end among them does, so a prefix maximum answers overlap, containment and stabbing alike.
+    """
+
+    __slots__ = ("_reach", "_starts")
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        """Index the spans (any order, overlapping or empty ones included)."""
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._reach = list(accumulate((e for _, e in ordered), max))
+
+    def _furthest(self, count: int) -> int:
+        """The furthest end among the first count spans (-1 when there are none)."""
+        return self._reach[count - 1] if count else -1
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether start..end overlaps any span (some s < end and start < e)."""
+        return self._furthest(bisect_left(self._starts, end)) > start
+
+    def contains(self, start: int, end: int) -> bool:
+        """Whether start..end lies wholly inside one span (some s <= start and end <= e)."""
+        return self._furthest(bisect_right(self._starts, start)) >= end
+
+    def stabs(self, pos: int) -> bool:
+        """Whether pos lies inside a span (some s <= pos < e)."""
+        return self._furthest(bisect_right(self._starts, pos)) > pos
 
 
 def merge(text: str, toks: list[Tok]) -> list[tuple[int, int, float]]:

@@ -264,11 +264,18 @@ class DetailsService:
             )
 
     async def purge_expired(self, now: datetime | None = None) -> int:
-        """Erase the details of requests closed more than the retention period ago."""
+        """Erase the details of requests closed more than the retention period ago.
+
+        Delivered outbox messages older than their own (shorter) period go in the same pass.
+        """
         now = now or self._clock.now()
         cutoff = now - timedelta(days=self._policy.retention_days)
+        sent_before = now - timedelta(days=self._policy.sent_message_days)
         async with self._uow() as uow:
             count = await uow.details.purge(closed_before=cutoff, at=now)
+            pruned = await uow.outbox.prune_sent(sent_before=sent_before)
         if count:
             log.info("details.purged", extra={"count": count})
+        if pruned:
+            log.info("outbox.pruned", extra={"count": pruned})
         return count

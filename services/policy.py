@@ -41,6 +41,8 @@ class Policy:
     """Service key -> display name."""
     retention_days: int = 365
     """Days after closure before the private details are erased."""
+    sent_message_days: int = 30
+    """Days a delivered outbox message is kept (for support) before the purge deletes it."""
     details_rules: DetailsRules = DetailsRules()
     ask_details_on: Literal["acknowledge", "submit"] = "acknowledge"
 

@@ -227,6 +227,10 @@ class OutboxStore(Protocol):
         """Every message not yet delivered, oldest first."""
         ...
 
+    async def prune_sent(self, *, sent_before: datetime) -> int:
+        """Delete the messages delivered before the cutoff; returns how many."""
+        ...
+
 
 class EscalationUnitOfWork(Protocol):
     """One transaction over consultations, escalations and the outbox."""

@@ -42,7 +42,15 @@ def create_engine(database_url: str) -> AsyncEngine:
         # aiosqlite's own transaction handling is off so that `BEGIN IMMEDIATE` below is ours.
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # JIT off: the tick's small queries cross jit_above_cost on a large history and then spent
+    # most of their time compiling (428 of 481 ms for the escalation candidates), not working.
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        connect_args={"server_settings": {"jit": "off"}},
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

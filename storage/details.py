@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Exists, Table, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.details import CaseDetails
@@ -159,16 +159,20 @@ class DetailsRepository:
 
     async def purge(self, *, closed_before: datetime, at: datetime) -> int:
         """Erase the sealed details and drafts of requests closed before the cutoff."""
-        closed = select(consultations.c.id).where(consultations.c.closed_at < closed_before)
+
+        # From the few rows still to purge (indexed), each checked by the consultation's key:
+        # "id IN (every request closed before the cutoff)" read the whole history every time.
+        def closed(table: Table) -> Exists:
+            c = consultations.c
+            return exists().where(c.id == table.c.consultation_id, c.closed_at < closed_before)
+
         result = await self._conn.execute(
             update(case_details)
-            .where(case_details.c.consultation_id.in_(closed))
             .where(case_details.c.purged_at.is_(None))
+            .where(closed(case_details))
             .values(ehm_sealed=None, oversight_sealed=None, phone_sealed=None, purged_at=at)
         )
-        await self._conn.execute(
-            delete(dialog_drafts).where(dialog_drafts.c.consultation_id.in_(closed))
-        )
+        await self._conn.execute(delete(dialog_drafts).where(closed(dialog_drafts)))
         return int(result.rowcount or 0)
 
 

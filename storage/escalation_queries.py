@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select
+from sqlalchemy import and_, bindparam, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.lifecycle import ESCALATIONS, EscalationKey, Urgency
-from storage.tables import consultations, escalations
+from storage.tables import ESCALATION_STATES, consultations, escalations
 from storage.uow import SqlUnitOfWork
 
 _C = consultations.c
@@ -56,9 +56,14 @@ class EscalationQueries:
             _C.callback_due <= now,
             _not_recorded(_K.CALLBACK_OVERDUE),
         )
+        # Rendered as literals, not parameters: only then can SQLite and PostgreSQL (in a generic
+        # plan too) prove the query needs no row outside the partial index of open requests.
+        in_open_state = _C.status.in_(
+            bindparam("escalation_states", ESCALATION_STATES, literal_execute=True)
+        )
         query = (
             select(_C.id)
-            .where(or_(urgent, end_of_day, callback))
+            .where(in_open_state, or_(urgent, end_of_day, callback))
             .order_by(_C.posted_at, _C.id)
             .limit(limit)
         )

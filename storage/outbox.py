@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -160,6 +160,17 @@ class SqlOutbox:
                 claim_token=None,
             )
         )
+
+    async def prune_sent(self, *, sent_before: datetime) -> int:
+        """Delete messages delivered before the cutoff; without this the claim's table only grew.
+
+        Nothing once-only rests on a sent row: escalations are once-only by their own table, and
+        a re-ask or card re-render is keyed by the consultation's version.
+        """
+        result = await self._conn.execute(
+            delete(escalation_outbox).where(_O.sent_at < sent_before, _O.status == SENT)
+        )
+        return int(result.rowcount or 0)
 
     async def pending(self) -> list[PendingMessage]:
         """Every message not yet delivered, oldest first."""

@@ -165,7 +165,7 @@ async def _truncate_triggers(engine: AsyncEngine) -> set[str]:
 
 
 async def test_migration_0006_downgrades_and_upgrades_cleanly(engine: AsyncEngine) -> None:
-    assert migrate.head_revision() == "0006"
+    assert (migrate.head_revision() or "") >= "0006"  # later migrations go down through it
     expected = {f"{t}_no_truncate" for t in TABLES} if _is_postgres(engine) else set()
     assert await _truncate_triggers(engine) == expected
 
