@@ -268,6 +268,35 @@ class RequestFlow:
 
     # --- card buttons -----------------------------------------------------------------------
 
+    async def replaced_card(
+        self, turn_context: TurnContext, data: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """The answer to a press on a superseded request card in the thread, else None.
+
+        Sending a card and recording its id are two steps: when Teams posts the card but its
+        answer is lost (a time-out, a crash in between), the card is sent again and the thread
+        holds two. Only the recorded one is live; the other's buttons change nothing.
+        """
+        activity = turn_context.activity
+        pressed = activity.reply_to_id
+        conversation = activity.conversation.id if activity.conversation else ""
+        consultation_id = data.get("consultationId")
+        if not pressed or not isinstance(consultation_id, str) or ";messageid=" not in conversation:
+            return None  # not a press on a channel card of a request (1:1 copies are not cards)
+        found = await self._service.get(consultation_id[:64])
+        if found is None:
+            return None  # the verb's own handler answers for a request that does not exist
+        placement = found[1]
+        live = placement.card_activity_id
+        in_its_thread = conversation.endswith(f";messageid={placement.thread_id}")
+        if live is None or not in_its_thread or pressed == live:
+            return None
+        log.info("card.superseded", extra={"consultation_id": consultation_id})
+        return invokes.card_message(
+            f"This card was replaced by a newer one for {found[0].reference} in this thread: "
+            "please use the latest card, further down."
+        )
+
     async def _refresh(self, turn_context: TurnContext, data: Mapping[str, Any]) -> dict[str, Any]:
         person, found = await self._load(turn_context, data)
         if person is None or found is None:

@@ -212,6 +212,10 @@ class StepUpBot(TeamsActivityHandler):
             )
         data = action.get("data") or {}
         assert isinstance(data, dict)
+        if self._deps.requests is not None:
+            replaced = await self._deps.requests.replaced_card(turn_context, data)
+            if replaced is not None:
+                return replaced
         return await handler(turn_context, data)
 
     # --- helpers ------------------------------------------------------------------------------
