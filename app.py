@@ -132,7 +132,14 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     assert runtime.conversations is not None
     settings = runtime.settings
     if not settings.auth_enabled:
-        log.warning("auth.disabled", extra={"mode": settings.mode.value})
+        # Settings let local mode run only on loopback, and with credentials only on request.
+        log.warning(
+            "auth.disabled",
+            extra={
+                "mode": settings.mode.value,
+                "insecure_local_mode": settings.insecure_local_mode,
+            },
+        )
     adapter = create_adapter(settings)
     use_connector_threads(asyncio.get_running_loop())
     use_nonblocking_key_refresh()
