@@ -21,7 +21,12 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 from botbuilder.schema.teams import TeamsChannelData
 
+from bot import invokes
+
 log = logging.getLogger(__name__)
+
+# The invokes the bot serves (bot/teams_bot.py); Teams sends no other kind to this app.
+SERVED_INVOKES = frozenset({invokes.CARD_ACTION, invokes.TASK_FETCH, invokes.TASK_SUBMIT})
 
 _MAX_ID = 1024
 # Teams activities nest a handful of levels; far deeper JSON only exhausts the stack later.
@@ -41,6 +46,16 @@ _ID_LIMITS = {
     ("channelData", "channel", "id"): 200,
     ("channelData", "teamsChannelId"): 200,
 }
+# Display names the handlers read as text (a team's name is stored with its install): a number
+# or an object there failed the turn. Absent or null is fine; anything else must be a string.
+_TEXT_FIELDS = (
+    ("from", "name"),
+    ("recipient", "name"),
+    ("conversation", "name"),
+    ("channelData", "team", "name"),
+    ("channelData", "channel", "name"),
+)
+_MEMBER_LISTS = ("membersAdded", "membersRemoved")
 
 
 class BadActivity(ValueError):
@@ -71,12 +86,26 @@ def parse_activity(payload: Any) -> Activity:
     recipient = payload.get("recipient")
     if not isinstance(recipient, dict) or not _short_str(recipient.get("id")):
         raise BadActivity("the activity has no recipient id")
-    if kind == ActivityTypes.invoke and not _short_str(payload.get("name")):
-        raise BadActivity("the invoke has no name")
+    if kind == ActivityTypes.invoke:
+        if not _short_str(payload.get("name")):
+            raise BadActivity("the invoke has no name")
+        # Teams' invokes all carry an object; botbuilder's handlers deserialise it unguarded.
+        if not isinstance(payload.get("value"), dict):
+            raise BadActivity("the invoke's value must be an object")
     for path, limit in _ID_LIMITS.items():
         value = _at(payload, path)
+        if value is not None and not isinstance(value, str):
+            raise BadActivity(f"{'.'.join(path)} must be a string")
         if isinstance(value, str) and len(value) > limit:
             raise BadActivity(f"{'.'.join(path)} is longer than Teams ever sends")
+    for path in _TEXT_FIELDS:
+        value = _at(payload, path)
+        if value is not None and not isinstance(value, str):
+            raise BadActivity(f"{'.'.join(path)} must be a string")
+    for field in _MEMBER_LISTS:
+        members = payload.get(field)
+        if members is not None and not _accounts(members):
+            raise BadActivity(f"{field} must be a list of accounts, each with an id")
     channel_data = payload.get("channelData")
     if channel_data is None:
         payload["channelData"] = {}  # botbuilder's Teams handler reads it without a guard
@@ -123,6 +152,19 @@ def _at(payload: dict[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
+def _accounts(members: object) -> bool:
+    """Whether `members` is a list of channel accounts as Teams sends them."""
+    return isinstance(members, list) and all(
+        isinstance(member, dict)
+        and _short_str(member.get("id"))
+        and all(
+            member.get(key) is None or isinstance(member.get(key), str)
+            for key in ("name", "aadObjectId")
+        )
+        for member in members
+    )
+
+
 def _short_str(value: object) -> bool:
     return isinstance(value, str) and 0 < len(value) <= _MAX_ID
 
@@ -148,6 +190,8 @@ def messages_handler(
             return _bad_request("Content-Type must be application/json")
         try:
             payload = json.loads(await request.text())
+        except web.RequestPayloadError:  # e.g. Content-Encoding: gzip on a body that is not
+            return _bad_request("the body could not be read as its Content-Encoding says")
         except (json.JSONDecodeError, UnicodeDecodeError):
             return _bad_request("the body is not valid JSON")
         except RecursionError:  # the parser's own stack gave out: thousands of levels deep
@@ -169,6 +213,13 @@ def messages_handler(
                 extra={"activity_type": activity.type, "error_type": type(exc).__name__},
             )
             return _bad_request("unauthorized", HTTPStatus.UNAUTHORIZED)
+
+        if activity.type == ActivityTypes.invoke and activity.name not in SERVED_INVOKES:
+            # botbuilder's own handlers for these (message extensions, tabs, sign-in...) would
+            # only answer 501 after deserialising the value unguarded: a typed field of the
+            # wrong type there failed the turn with an ERROR. This bot offers none of them.
+            log.info("invoke.not_served", extra={"error_code": "invoke_not_served"})
+            return _bad_request("this bot does not handle that invoke", HTTPStatus.NOT_IMPLEMENTED)
 
         response = await adapter.process_activity(auth, activity, bot.on_turn)
         if response is None:
