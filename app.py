@@ -25,6 +25,7 @@ from bot.guard import ChannelGuard, screener_for
 from bot.http import messages_handler
 from bot.messenger import Messenger, NoRoute
 from bot.notifier import EscalationNotifier
+from bot.outbound_tokens import use_nonblocking_tokens
 from bot.requests import RequestFlow
 from bot.signing_keys import use_nonblocking_key_refresh
 from bot.teams_bot import BotDeps, StepUpBot
@@ -143,6 +144,7 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     adapter = create_adapter(settings)
     use_connector_threads(asyncio.get_running_loop())
     use_nonblocking_key_refresh()
+    use_nonblocking_tokens()
     assert runtime.engine is not None
     directory = runtime.directory = _directory(runtime)
     runtime.policy = policy_from_profile(runtime.profile)
