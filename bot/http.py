@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
+import jwt
 from aiohttp import web
 from botbuilder.core import Bot, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -180,10 +181,31 @@ def invoke_body(body: Any) -> Any:
     return serializer_helper(body)
 
 
+def _lacks_expiry(auth_header: str) -> bool:
+    """Whether the bearer token parses but carries no numeric `exp` claim.
+
+    botbuilder checks `exp` only when a token has one (PyJWT's default), so a signed token
+    without it would never expire. Read unverified: botbuilder verifies the signature next,
+    and a token this cannot parse is left for it to refuse.
+    """
+    scheme, _, token = auth_header.partition(" ")
+    if scheme != "Bearer" or not token:
+        return False
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    exp = claims.get("exp")
+    return isinstance(exp, bool) or not isinstance(exp, int | float)
+
+
 def messages_handler(
-    adapter: CloudAdapter, bot: Bot
+    adapter: CloudAdapter, bot: Bot, *, require_expiry: bool = False
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Build the aiohttp handler bound to one adapter and bot."""
+    """Build the aiohttp handler bound to one adapter and bot.
+
+    `require_expiry` (production) refuses a bearer token without an `exp` claim.
+    """
 
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
@@ -203,6 +225,12 @@ def messages_handler(
             return _bad_request(str(exc))
 
         auth_header = request.headers.get("Authorization", "")
+        if require_expiry and _lacks_expiry(auth_header):
+            log.warning(
+                "auth.rejected",
+                extra={"activity_type": activity.type, "error_type": "TokenWithoutExpiry"},
+            )
+            return _bad_request("unauthorized", HTTPStatus.UNAUTHORIZED)
         try:
             auth = await adapter.bot_framework_authentication.authenticate_request(
                 activity, auth_header
