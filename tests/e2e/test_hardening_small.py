@@ -15,6 +15,7 @@ import pytest
 from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentials
 
 from services.clock import MovableClock
+from storage.keys import build_cipher
 from tests.reliability.keys import (
     APP_ID,
     BOT_FRAMEWORK_ISSUER,
@@ -26,7 +27,7 @@ from tests.reliability.keys import (
 )
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest
+from tests.support.harness import BotUnderTest, local_settings
 
 TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 KID = "northdown-small-test-key"
@@ -97,3 +98,41 @@ async def test_the_same_token_with_an_expiry_is_accepted(production_bot: BotUnde
         act.personal_message(url, act.PRIYA, "help"), {"Authorization": "Bearer " + signed}
     )
     assert reply.status == 201
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+async def test_the_sqlite_file_and_its_journal_are_private_to_their_owner(
+    tmp_path: Path, connector: FakeConnector
+) -> None:
+    path = tmp_path / "var" / "stepup.db"
+    bot = BotUnderTest(local_settings(f"sqlite:///{path}"), connector)
+    await bot.start()
+    try:
+        url = connector.service_url
+        assert (await bot.send(act.installation_added(url))).status == 201
+        files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+        assert {f.name: _mode(f) for f in files if f.exists()} == {f.name: 0o600 for f in files}
+    finally:
+        await bot.stop()
+    assert _mode(path.parent) == 0o700
+
+
+async def test_an_existing_sqlite_file_is_made_private(
+    tmp_path: Path, connector: FakeConnector
+) -> None:
+    path = tmp_path / "stepup.db"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    bot = BotUnderTest(local_settings(f"sqlite:///{path}"), connector)
+    await bot.start()
+    await bot.stop()
+    assert _mode(path) == 0o600
+
+
+def test_the_development_key_file_is_private_to_its_owner(tmp_path: Path) -> None:
+    keys = tmp_path / "var" / "dev-keys.json"
+    build_cipher(local_settings("sqlite:///unused.db", encryption_keys="", hmac_key=""), keys)
+    assert (_mode(keys), _mode(keys.parent)) == (0o600, 0o700)
