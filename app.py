@@ -214,7 +214,12 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     )
     runtime.views = views
     runtime.guard = guard
-    runtime.handle_activity = messages_handler(adapter, bot, require_expiry=settings.auth_enabled)
+    runtime.handle_activity = messages_handler(
+        adapter,
+        bot,
+        require_expiry=settings.auth_enabled,
+        body_seconds=settings.http_idle_seconds,
+    )
     log.info("bot.ready", extra={"mode": settings.mode.value})
     # Block mode with Graph (ChannelMessage.UpdatePolicyViolation.All); warn mode without.
     (log.info if guard.mode == "block" else log.warning)("guard.mode", extra={"mode": guard.mode})

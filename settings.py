@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     )
     """Apply Alembic migrations when the app starts (turn off when a release job migrates)."""
 
+    http_idle_seconds: float = Field(
+        15.0, gt=0, le=300, validation_alias=_alias("STEPUP_HTTP_IDLE_SECONDS", "http_idle_seconds")
+    )
+    """How long a connection may sit idle, or take to send a request's headers or its body,
+    before it is closed (seconds): half-sent requests must not hold connections open."""
+
     tick_seconds: float = Field(
         30.0, gt=0, le=300, validation_alias=_alias("STEPUP_TICK_SECONDS", "tick_seconds")
     )

@@ -8,6 +8,7 @@ invoke response ourselves.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -25,6 +26,9 @@ from botbuilder.schema.teams import TeamsChannelData
 from bot import invokes
 
 log = logging.getLogger(__name__)
+
+# A Teams activity is a few KiB sent by Microsoft's datacentres: seconds are plenty.
+BODY_SECONDS = 15.0
 
 # The invokes the bot serves (bot/teams_bot.py); Teams sends no other kind to this app.
 SERVED_INVOKES = frozenset({invokes.CARD_ACTION, invokes.TASK_FETCH, invokes.TASK_SUBMIT})
@@ -174,6 +178,15 @@ def _bad_request(reason: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> we
     return web.json_response({"error": reason}, status=status)
 
 
+def _timed_out() -> web.Response:
+    """408, and the connection closed: the rest of a trickled body is not waited for."""
+    response = web.json_response(
+        {"error": "the body did not arrive in time"}, status=HTTPStatus.REQUEST_TIMEOUT
+    )
+    response.force_close()
+    return response
+
+
 def invoke_body(body: Any) -> Any:
     """The JSON body of an invoke response, whether botbuilder left a dict or a model."""
     if body is None or isinstance(body, dict | list | str | int | float | bool):
@@ -200,21 +213,33 @@ def _lacks_expiry(auth_header: str) -> bool:
 
 
 def messages_handler(
-    adapter: CloudAdapter, bot: Bot, *, require_expiry: bool = False
+    adapter: CloudAdapter,
+    bot: Bot,
+    *,
+    require_expiry: bool = False,
+    body_seconds: float = BODY_SECONDS,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """Build the aiohttp handler bound to one adapter and bot.
 
-    `require_expiry` (production) refuses a bearer token without an `exp` claim.
+    `require_expiry` (production) refuses a bearer token without an `exp` claim; a body that
+    has not fully arrived `body_seconds` after its headers gets 408 and the connection closes.
     """
 
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
             return _bad_request("Content-Type must be application/json")
         try:
-            payload = json.loads(await request.text())
+            async with asyncio.timeout(body_seconds):
+                body = await request.text()
+        except TimeoutError:
+            return _timed_out()
         except web.RequestPayloadError:  # e.g. Content-Encoding: gzip on a body that is not
             return _bad_request("the body could not be read as its Content-Encoding says")
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except UnicodeDecodeError:
+            return _bad_request("the body is not valid JSON")
+        try:
+            payload = json.loads(body)
+        except json.JSONDecodeError:
             return _bad_request("the body is not valid JSON")
         except RecursionError:  # the parser's own stack gave out: thousands of levels deep
             return _bad_request("the body is nested too deeply")
