@@ -25,6 +25,7 @@ from bot.guard import ChannelGuard, screener_for
 from bot.http import messages_handler
 from bot.messenger import Messenger, NoRoute
 from bot.notifier import EscalationNotifier
+from bot.outbound_tokens import use_nonblocking_tokens
 from bot.requests import RequestFlow
 from bot.signing_keys import use_nonblocking_key_refresh
 from bot.teams_bot import BotDeps, StepUpBot
@@ -132,10 +133,18 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     assert runtime.conversations is not None
     settings = runtime.settings
     if not settings.auth_enabled:
-        log.warning("auth.disabled", extra={"mode": settings.mode.value})
+        # Settings let local mode run only on loopback, and with credentials only on request.
+        log.warning(
+            "auth.disabled",
+            extra={
+                "mode": settings.mode.value,
+                "insecure_local_mode": settings.insecure_local_mode,
+            },
+        )
     adapter = create_adapter(settings)
     use_connector_threads(asyncio.get_running_loop())
     use_nonblocking_key_refresh()
+    use_nonblocking_tokens()
     assert runtime.engine is not None
     directory = runtime.directory = _directory(runtime)
     runtime.policy = policy_from_profile(runtime.profile)
@@ -205,7 +214,12 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     )
     runtime.views = views
     runtime.guard = guard
-    runtime.handle_activity = messages_handler(adapter, bot)
+    runtime.handle_activity = messages_handler(
+        adapter,
+        bot,
+        require_expiry=settings.auth_enabled,
+        body_seconds=settings.http_idle_seconds,
+    )
     log.info("bot.ready", extra={"mode": settings.mode.value})
     # Block mode with Graph (ChannelMessage.UpdatePolicyViolation.All); warn mode without.
     (log.info if guard.mode == "block" else log.warning)("guard.mode", extra={"mode": guard.mode})

@@ -144,7 +144,18 @@ def _serve(settings: Settings) -> int:
     load_profile(settings.profile_path)  # fail fast, before binding the port
     configure_telemetry()
     web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log=None,
+        # From the connection's start (aiohttp 3.14) and between requests: an idle connection,
+        # or one whose headers never finish, is closed (the body has the same deadline, in
+        # bot/http.py). aiohttp's own default kept them 75 s.
+        keepalive_timeout=settings.http_idle_seconds,
+        # After a 408 for a stalled body, how long the rest is read (so the client sees the
+        # answer) before the connection is closed; aiohttp's default is 10 s.
+        lingering_time=min(settings.http_idle_seconds, 10.0),
     )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -37,10 +38,16 @@ class Settings(BaseSettings):
     )
 
     mode: Mode = Field(Mode.LOCAL, validation_alias=_alias("STEPUP_MODE", "mode"))
-    """`local` (no credentials, auth off, directory from the profile) or `production`."""
+    """`local` (no credentials, auth off, directory from the profile) or `production`. Unset,
+    it is `production` as soon as a Bot Framework credential is set (see `_resolve_mode`)."""
+
+    insecure_local_mode: bool = Field(
+        False, validation_alias=_alias("STEPUP_INSECURE_LOCAL_MODE", "insecure_local_mode")
+    )
+    """Run local mode (authentication off) although Bot Framework credentials are set."""
 
     host: str = Field("127.0.0.1", validation_alias=_alias("HOST", "host"))
-    """Interface to listen on; set 0.0.0.0 in a container."""
+    """Interface to listen on; set 0.0.0.0 in a container (production mode only)."""
 
     port: int = Field(3978, ge=1, le=65535, validation_alias=_alias("PORT", "port"))
     """TCP port of the bot endpoint (`POST /api/messages`)."""
@@ -89,6 +96,12 @@ class Settings(BaseSettings):
     )
     """Apply Alembic migrations when the app starts (turn off when a release job migrates)."""
 
+    http_idle_seconds: float = Field(
+        15.0, gt=0, le=300, validation_alias=_alias("STEPUP_HTTP_IDLE_SECONDS", "http_idle_seconds")
+    )
+    """How long a connection may sit idle, or take to send a request's headers or its body,
+    before it is closed (seconds): half-sent requests must not hold connections open."""
+
     tick_seconds: float = Field(
         30.0, gt=0, le=300, validation_alias=_alias("STEPUP_TICK_SECONDS", "tick_seconds")
     )
@@ -105,15 +118,53 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _production_needs_credentials(self) -> Settings:
+    def _resolve_mode(self) -> Settings:
+        """Secure by default: credentials mean production; local mode only on loopback.
+
+        Local mode turns inbound authentication off and adds the movable dev clock, so it is
+        never the silent result of a forgotten STEPUP_MODE on a machine that holds a bot's
+        credentials, and it never listens where anyone but this machine can reach it.
+        """
+        given = "mode" in self.model_fields_set
+        credentials = self.credentials_set()
+        if self.insecure_local_mode and given and self.mode is Mode.PRODUCTION:
+            raise ValueError(
+                "STEPUP_INSECURE_LOCAL_MODE=1 asks for local mode but STEPUP_MODE=production: "
+                "unset one of them"
+            )
+        if credentials and not self.insecure_local_mode:
+            if given and self.mode is Mode.LOCAL:
+                raise ValueError(
+                    "STEPUP_MODE=local turns authentication off, but "
+                    + " and ".join(credentials)
+                    + " are set: unset STEPUP_MODE for production, or set "
+                    "STEPUP_INSECURE_LOCAL_MODE=1 to run local mode with them anyway"
+                )
+            self.mode = Mode.PRODUCTION
         if self.mode is Mode.PRODUCTION:
             missing = self.missing_credentials()
             if missing:
+                why = "" if given else " (Bot Framework credentials are set)"
                 raise ValueError(
-                    "production mode needs " + ", ".join(missing) + " (set STEPUP_MODE=local "
-                    "to run without Teams credentials)"
+                    f"production mode{why} needs " + ", ".join(missing) + " (set "
+                    "STEPUP_MODE=local, without Bot Framework credentials, to run locally)"
                 )
+        elif not _is_loopback(self.host):
+            raise ValueError(
+                f"local mode has authentication off and listens on loopback only: HOST must be "
+                f"127.0.0.1, ::1 or localhost, not {self.host!r} (production mode may listen "
+                "on any interface)"
+            )
         return self
+
+    def credentials_set(self) -> list[str]:
+        """Names of the Bot Framework credential variables that hold a value."""
+        names = []
+        if self.app_id:
+            names.append("MicrosoftAppId")
+        if self.app_password.get_secret_value():
+            names.append("MicrosoftAppPassword")
+        return names
 
     def missing_credentials(self) -> list[str]:
         """Names of the Bot Framework variables production mode still lacks."""
@@ -144,6 +195,15 @@ class Settings(BaseSettings):
     def dev_tools_enabled(self) -> bool:
         """Local-only routes (the movable clock) exist only when this is true."""
         return self.mode is Mode.LOCAL
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -46,7 +46,7 @@ async def _move_clock(request: web.Request, runtime: DevRuntime) -> web.Response
         return _bad("this app's clock cannot be moved", status=409)
     try:
         body = json.loads(await request.read() or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (web.RequestPayloadError, json.JSONDecodeError, UnicodeDecodeError):
         return _bad("the body must be JSON")
     try:
         target = _target(body, clock.now())

@@ -8,6 +8,7 @@ invoke response ourselves.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -15,13 +16,22 @@ from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
+import jwt
 from aiohttp import web
 from botbuilder.core import Bot, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 from botbuilder.schema.teams import TeamsChannelData
 
+from bot import invokes
+
 log = logging.getLogger(__name__)
+
+# A Teams activity is a few KiB sent by Microsoft's datacentres: seconds are plenty.
+BODY_SECONDS = 15.0
+
+# The invokes the bot serves (bot/teams_bot.py); Teams sends no other kind to this app.
+SERVED_INVOKES = frozenset({invokes.CARD_ACTION, invokes.TASK_FETCH, invokes.TASK_SUBMIT})
 
 _MAX_ID = 1024
 # Teams activities nest a handful of levels; far deeper JSON only exhausts the stack later.
@@ -41,6 +51,16 @@ _ID_LIMITS = {
     ("channelData", "channel", "id"): 200,
     ("channelData", "teamsChannelId"): 200,
 }
+# Display names the handlers read as text (a team's name is stored with its install): a number
+# or an object there failed the turn. Absent or null is fine; anything else must be a string.
+_TEXT_FIELDS = (
+    ("from", "name"),
+    ("recipient", "name"),
+    ("conversation", "name"),
+    ("channelData", "team", "name"),
+    ("channelData", "channel", "name"),
+)
+_MEMBER_LISTS = ("membersAdded", "membersRemoved")
 
 
 class BadActivity(ValueError):
@@ -71,12 +91,26 @@ def parse_activity(payload: Any) -> Activity:
     recipient = payload.get("recipient")
     if not isinstance(recipient, dict) or not _short_str(recipient.get("id")):
         raise BadActivity("the activity has no recipient id")
-    if kind == ActivityTypes.invoke and not _short_str(payload.get("name")):
-        raise BadActivity("the invoke has no name")
+    if kind == ActivityTypes.invoke:
+        if not _short_str(payload.get("name")):
+            raise BadActivity("the invoke has no name")
+        # Teams' invokes all carry an object; botbuilder's handlers deserialise it unguarded.
+        if not isinstance(payload.get("value"), dict):
+            raise BadActivity("the invoke's value must be an object")
     for path, limit in _ID_LIMITS.items():
         value = _at(payload, path)
+        if value is not None and not isinstance(value, str):
+            raise BadActivity(f"{'.'.join(path)} must be a string")
         if isinstance(value, str) and len(value) > limit:
             raise BadActivity(f"{'.'.join(path)} is longer than Teams ever sends")
+    for path in _TEXT_FIELDS:
+        value = _at(payload, path)
+        if value is not None and not isinstance(value, str):
+            raise BadActivity(f"{'.'.join(path)} must be a string")
+    for field in _MEMBER_LISTS:
+        members = payload.get(field)
+        if members is not None and not _accounts(members):
+            raise BadActivity(f"{field} must be a list of accounts, each with an id")
     channel_data = payload.get("channelData")
     if channel_data is None:
         payload["channelData"] = {}  # botbuilder's Teams handler reads it without a guard
@@ -123,12 +157,34 @@ def _at(payload: dict[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
+def _accounts(members: object) -> bool:
+    """Whether `members` is a list of channel accounts as Teams sends them."""
+    return isinstance(members, list) and all(
+        isinstance(member, dict)
+        and _short_str(member.get("id"))
+        and all(
+            member.get(key) is None or isinstance(member.get(key), str)
+            for key in ("name", "aadObjectId")
+        )
+        for member in members
+    )
+
+
 def _short_str(value: object) -> bool:
     return isinstance(value, str) and 0 < len(value) <= _MAX_ID
 
 
 def _bad_request(reason: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> web.Response:
     return web.json_response({"error": reason}, status=status)
+
+
+def _timed_out() -> web.Response:
+    """408, and the connection closed: the rest of a trickled body is not waited for."""
+    response = web.json_response(
+        {"error": "the body did not arrive in time"}, status=HTTPStatus.REQUEST_TIMEOUT
+    )
+    response.force_close()
+    return response
 
 
 def invoke_body(body: Any) -> Any:
@@ -138,17 +194,52 @@ def invoke_body(body: Any) -> Any:
     return serializer_helper(body)
 
 
+def _lacks_expiry(auth_header: str) -> bool:
+    """Whether the bearer token parses but carries no numeric `exp` claim.
+
+    botbuilder checks `exp` only when a token has one (PyJWT's default), so a signed token
+    without it would never expire. Read unverified: botbuilder verifies the signature next,
+    and a token this cannot parse is left for it to refuse.
+    """
+    scheme, _, token = auth_header.partition(" ")
+    if scheme != "Bearer" or not token:
+        return False
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    exp = claims.get("exp")
+    return isinstance(exp, bool) or not isinstance(exp, int | float)
+
+
 def messages_handler(
-    adapter: CloudAdapter, bot: Bot
+    adapter: CloudAdapter,
+    bot: Bot,
+    *,
+    require_expiry: bool = False,
+    body_seconds: float = BODY_SECONDS,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Build the aiohttp handler bound to one adapter and bot."""
+    """Build the aiohttp handler bound to one adapter and bot.
+
+    `require_expiry` (production) refuses a bearer token without an `exp` claim; a body that
+    has not fully arrived `body_seconds` after its headers gets 408 and the connection closes.
+    """
 
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
             return _bad_request("Content-Type must be application/json")
         try:
-            payload = json.loads(await request.text())
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            async with asyncio.timeout(body_seconds):
+                body = await request.text()
+        except TimeoutError:
+            return _timed_out()
+        except web.RequestPayloadError:  # e.g. Content-Encoding: gzip on a body that is not
+            return _bad_request("the body could not be read as its Content-Encoding says")
+        except UnicodeDecodeError:
+            return _bad_request("the body is not valid JSON")
+        try:
+            payload = json.loads(body)
+        except json.JSONDecodeError:
             return _bad_request("the body is not valid JSON")
         except RecursionError:  # the parser's own stack gave out: thousands of levels deep
             return _bad_request("the body is nested too deeply")
@@ -159,6 +250,12 @@ def messages_handler(
             return _bad_request(str(exc))
 
         auth_header = request.headers.get("Authorization", "")
+        if require_expiry and _lacks_expiry(auth_header):
+            log.warning(
+                "auth.rejected",
+                extra={"activity_type": activity.type, "error_type": "TokenWithoutExpiry"},
+            )
+            return _bad_request("unauthorized", HTTPStatus.UNAUTHORIZED)
         try:
             auth = await adapter.bot_framework_authentication.authenticate_request(
                 activity, auth_header
@@ -169,6 +266,13 @@ def messages_handler(
                 extra={"activity_type": activity.type, "error_type": type(exc).__name__},
             )
             return _bad_request("unauthorized", HTTPStatus.UNAUTHORIZED)
+
+        if activity.type == ActivityTypes.invoke and activity.name not in SERVED_INVOKES:
+            # botbuilder's own handlers for these (message extensions, tabs, sign-in...) would
+            # only answer 501 after deserialising the value unguarded: a typed field of the
+            # wrong type there failed the turn with an ERROR. This bot offers none of them.
+            log.info("invoke.not_served", extra={"error_code": "invoke_not_served"})
+            return _bad_request("this bot does not handle that invoke", HTTPStatus.NOT_IMPLEMENTED)
 
         response = await adapter.process_activity(auth, activity, bot.on_turn)
         if response is None:

@@ -16,6 +16,9 @@ from services.policy import Policy
 log = logging.getLogger(__name__)
 
 MAX_COVER_DAYS = 62
+# Cover is planned for leave, weeks ahead at most; a start years away is a slip (and one at the
+# end of the calendar made the day after its last day overflow).
+MAX_COVER_AHEAD_DAYS = 366
 
 
 class CoverStore(Protocol):
@@ -84,6 +87,8 @@ class RotaService:
             raise CoverRefused("That cover would be over already: choose days from today on.")
         if (last_day - first_day).days >= MAX_COVER_DAYS:
             raise CoverRefused(f"Set cover for at most {MAX_COVER_DAYS} days at a time.")
+        if (first_day - today).days > MAX_COVER_AHEAD_DAYS:
+            raise CoverRefused("Choose days within the next year.")
         start = datetime.combine(max(first_day, today), time(0), tzinfo=zone)
         end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
         cover = Cover(covering_id, covered_id, start, end)

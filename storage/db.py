@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,7 +33,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     url = async_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(url.database))
         # SQLite has one writer at a time. Without a queue, waiting writers poll the lock and
         # some lose for seconds under load; one pooled connection makes them queue in order.
         engine = create_async_engine(
@@ -51,6 +52,22 @@ def create_engine(database_url: str) -> AsyncEngine:
         max_overflow=5,
         connect_args={"server_settings": {"jit": "off"}},
     )
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600), or tighten an existing one.
+
+    SQLite creates a new file with the umask's mode (usually 0644) and gives its -wal and -shm
+    files the same mode: the sealed details and the audit trail would be readable by every
+    account on the machine. An empty file is a valid new database.
+    """
+    os.makedirs(path.parent, mode=0o700, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for existing in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if existing.exists() and existing.stat().st_mode & 0o077:
+                existing.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

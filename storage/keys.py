@@ -32,7 +32,7 @@ def _dev_keys(path: Path) -> tuple[str, str]:
     if path.exists():
         stored = json.loads(path.read_text())
         return stored["ring"], stored["hmac"]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     ring = new_key_ring_entry("dev1")
     mac = base64.urlsafe_b64encode(os.urandom(32)).decode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

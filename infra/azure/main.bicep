@@ -239,6 +239,15 @@ module vault 'modules/keyvault.bicep' = {
   }
 }
 
+module insightsSecret 'modules/insights-secret.bicep' = {
+  name: 'insights-secret'
+  params: {
+    vaultName: vault.outputs.name
+    insightsName: monitoring.outputs.insightsName
+    secretName: 'appinsights-connection-string'
+  }
+}
+
 module registry 'modules/registry.bicep' = {
   name: 'registry'
   params: {
@@ -272,7 +281,6 @@ module app 'modules/app.bicep' = {
     appSubnetId: network.outputs.appSubnetId
     workspaceId: monitoring.outputs.workspaceId
     insightsId: monitoring.outputs.insightsId
-    insightsConnectionString: monitoring.outputs.insightsConnectionString
     vaultName: vault.outputs.name
     alertEmail: alertEmail
     settings: {
@@ -299,11 +307,17 @@ module app 'modules/app.bicep' = {
         DATABASE_URL: 'database-url'
         STEPUP_ENCRYPTION_KEYS: 'encryption-keys'
         STEPUP_HMAC_KEY: 'hmac-key'
+        APPLICATIONINSIGHTS_CONNECTION_STRING: 'appinsights-connection-string'
       },
       empty(graphClientSecret) ? {} : { STEPUP_GRAPH_CLIENT_SECRET: 'graph-client-secret' },
       empty(graphCertificatePassword) ? {} : { STEPUP_GRAPH_CERTIFICATE_PASSWORD: 'graph-certificate-password' }
     )
   }
+  // Every Key Vault reference must resolve when the app first starts (the secrets module above
+  // writes the others; this one is written from the Application Insights resource).
+  dependsOn: [
+    insightsSecret
+  ]
 }
 
 module bot 'modules/bot.bicep' = {

@@ -22,6 +22,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "PORT",
         "DATABASE_URL",
         "STEPUP_PROFILE",
+        "STEPUP_INSECURE_LOCAL_MODE",
+        "HOST",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no developer .env is read
@@ -101,3 +103,88 @@ def test_only_sqlite_and_postgresql_urls_are_accepted(
 def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PORT=4001\n")
     assert load_settings().port == 4001
+
+
+def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MicrosoftAppId", "app-1")
+    monkeypatch.setenv("MicrosoftAppPassword", "secret-1")
+    monkeypatch.setenv("MicrosoftAppTenantId", "tenant-1")
+    monkeypatch.setenv("STEPUP_ENCRYPTION_KEYS", "k1:" + "A" * 43)
+    monkeypatch.setenv("STEPUP_HMAC_KEY", "B" * 43)
+
+
+def test_credentials_without_a_mode_mean_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    _credentials(monkeypatch)
+    settings = load_settings()
+    assert settings.mode is Mode.PRODUCTION
+    assert settings.auth_enabled and not settings.dev_tools_enabled
+
+
+@pytest.mark.parametrize("variable", ["MicrosoftAppId", "MicrosoftAppPassword"])
+def test_any_one_credential_without_a_mode_means_production_and_names_the_rest(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "value-1")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    message = str(error.value)
+    assert "production mode (Bot Framework credentials are set) needs" in message
+    assert "STEPUP_HMAC_KEY" in message and "value-1" not in message
+
+
+def test_local_mode_with_credentials_is_refused_and_names_the_switch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _credentials(monkeypatch)
+    monkeypatch.setenv("STEPUP_MODE", "local")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    message = str(error.value)
+    assert "STEPUP_INSECURE_LOCAL_MODE=1" in message and "MicrosoftAppPassword" in message
+    assert "secret-1" not in message
+
+
+@pytest.mark.parametrize("mode", [None, "local"])
+def test_the_insecure_switch_runs_local_mode_with_credentials(
+    monkeypatch: pytest.MonkeyPatch, mode: str | None
+) -> None:
+    _credentials(monkeypatch)
+    if mode:
+        monkeypatch.setenv("STEPUP_MODE", mode)
+    monkeypatch.setenv("STEPUP_INSECURE_LOCAL_MODE", "1")
+    settings = load_settings()
+    assert settings.mode is Mode.LOCAL and not settings.auth_enabled
+
+
+def test_the_insecure_switch_contradicts_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    _credentials(monkeypatch)
+    monkeypatch.setenv("STEPUP_MODE", "production")
+    monkeypatch.setenv("STEPUP_INSECURE_LOCAL_MODE", "1")
+    with pytest.raises(ConfigError, match="STEPUP_INSECURE_LOCAL_MODE"):
+        load_settings()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "", "192.0.2.10", "bot.northdown.example"])
+@pytest.mark.parametrize("insecure", [False, True])
+def test_local_mode_refuses_to_listen_beyond_loopback(
+    monkeypatch: pytest.MonkeyPatch, host: str, insecure: bool
+) -> None:
+    if insecure:
+        _credentials(monkeypatch)
+        monkeypatch.setenv("STEPUP_INSECURE_LOCAL_MODE", "1")
+    monkeypatch.setenv("HOST", host)
+    with pytest.raises(ConfigError, match="HOST must be 127.0.0.1, ::1 or localhost"):
+        load_settings()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "[::1]", "localhost", "127.0.0.2"])
+def test_local_mode_listens_on_loopback(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    monkeypatch.setenv("STEPUP_MODE", "local")
+    monkeypatch.setenv("HOST", host)
+    assert load_settings().mode is Mode.LOCAL
+
+
+def test_production_may_listen_on_every_interface(monkeypatch: pytest.MonkeyPatch) -> None:
+    _credentials(monkeypatch)
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    assert load_settings().host == "0.0.0.0"

@@ -29,7 +29,6 @@ param identityClientId string
 param appSubnetId string
 param workspaceId string
 param insightsId string
-param insightsConnectionString string
 
 @description('Plain (non-secret) app settings.')
 param settings object
@@ -108,10 +107,6 @@ resource site 'Microsoft.Web/sites@2023-12-01' = {
       httpLoggingEnabled: true
       requestTracingEnabled: true
       appSettings: concat(plainSettings, vaultReferences, [
-        {
-          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
-          value: insightsConnectionString
-        }
         {
           name: 'AZURE_CLIENT_ID'
           value: identityClientId

@@ -44,4 +44,5 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
 
 output workspaceId string = workspace.id
 output insightsId string = insights.id
-output insightsConnectionString string = insights.properties.ConnectionString
+// Its name, not its connection string: that goes to Key Vault (modules/insights-secret.bicep).
+output insightsName string = insights.name

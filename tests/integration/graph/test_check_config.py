@@ -186,7 +186,10 @@ async def test_each_rota_source_that_fails_is_its_own_line(fake: fg.FakeGraph) -
     profile = graph_profile(shifts_team_id="5d1c0000-0000-4000-8000-0000000000c1")
     fake.fail("GET", "/items", 403, times=None)
     fake.fail("GET", "/schedule/shifts", 403, times=None)
-    settings = Settings(_env_file=None, app_id="app", app_tenant_id=act.TENANT)
+    # Local mode with the registration's ids: the switch that allows it is on (see settings.py).
+    settings = Settings(
+        _env_file=None, app_id="app", app_tenant_id=act.TENANT, insecure_local_mode=True
+    )
     overrides = {"STEPUP_GRAPH_ENABLED": "true", "STEPUP_GRAPH_CLIENT_SECRET": SECRET}
     overrides |= {"STEPUP_GRAPH_BASE_URL": fake.base_url, "STEPUP_GRAPH_MAX_RETRIES": "0"}
     with pytest.MonkeyPatch.context() as patch:

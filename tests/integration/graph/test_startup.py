@@ -33,7 +33,11 @@ def test_missing_credentials_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "STEPUP_GRAPH_TENANT_ID (or MicrosoftAppTenantId)" in str(missing.value)
 
     bot = local_settings(
-        "sqlite:///unused.db", app_id="app", app_tenant_id=act.TENANT, app_password="bot-secret"
+        "sqlite:///unused.db",
+        app_id="app",
+        app_tenant_id=act.TENANT,
+        app_password="bot-secret",
+        insecure_local_mode=True,  # local mode with credentials must ask for it (settings.py)
     )
     filled = load_graph_settings(bot)  # the bot registration's ids and secret by default
     assert (filled.client_id, filled.tenant_id) == ("app", act.TENANT)
