@@ -330,15 +330,15 @@ def load_flows(paths: Iterable[Path], profile: Profile) -> m.Process:
     problems = check_process(process, directory_of(profile))
     if problems:
         by_flow = {flow.key: (path, flow, node) for path, flow, node in parsed}
-        first = parsed[0][0] if parsed else Path("<process>")
-        lines = []
+        several = len(parsed) > 1
+        lines, at_fault = [], []
         for problem in problems:
             key = problem.where.removeprefix("flow ").split(":", 1)[0]
-            found = by_flow.get(key)
-            node = found[2] if found else None
-            loc = _path_of(problem, found[1]) if found else ()
-            lines.append(f"line {_line_of(node, loc)}: {problem}")
-        raise ProcessError(first if len(parsed) != 1 else parsed[0][0], lines)
+            path, flow, node = by_flow.get(key, parsed[0])
+            line = f"line {_line_of(node, _path_of(problem, flow))}: {problem}"
+            lines.append(f"{path.name}: {line}" if several else line)
+            at_fault.append(path)
+        raise ProcessError(at_fault[0], lines)
     return process
 
 

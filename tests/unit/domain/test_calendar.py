@@ -398,3 +398,28 @@ def test_a_later_start_never_gets_an_earlier_month_or_day_deadline(
     later = at + timedelta(minutes=gap)
     assert CAL.add_months(at, months) <= CAL.add_months(later, months)
     assert CAL.add_working_days(at, n) <= CAL.add_working_days(later, n)
+
+
+durations = st.builds(
+    Duration,
+    st.sampled_from(
+        [
+            "working_minutes",
+            "working_hours",
+            "working_days",
+            "end_of_working_day",
+            "clock_hours",
+            "calendar_months",
+        ]
+    ),
+    st.integers(min_value=1, max_value=30),
+)
+
+
+@quick
+@given(moments, st.integers(min_value=0, max_value=7 * 24 * 60), durations)
+def test_every_timer_unit_falls_due_after_its_start_and_never_earlier_for_a_later_one(
+    at: datetime, gap: int, duration: Duration
+) -> None:
+    later = at + timedelta(minutes=gap)
+    assert at <= CAL.due(at, duration) <= CAL.due(later, duration)

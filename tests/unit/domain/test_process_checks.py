@@ -146,7 +146,6 @@ BROKEN: dict[str, tuple[str, Callable[[], Flow]]] = {
         "unresolved_role",
         lambda: with_role(BASE, "boss", fill=RoleFill("people", people=("zed",))),
     ),
-    "rota role with an empty rota": ("unresolved_role", lambda: BASE),  # directory below
     "assignee role without a pool": (
         "bad_role",
         lambda: with_role(BASE, "worker", fill=RoleFill("assignee")),
@@ -274,13 +273,28 @@ def test_the_base_definition_passes_every_proof() -> None:
 
 
 @pytest.mark.parametrize(("rule", "make"), BROKEN.values(), ids=BROKEN.keys())
-def test_a_broken_definition_fails_for_its_reason_only(
-    rule: str, make: Callable[[], Flow], request: pytest.FixtureRequest
+def test_a_broken_definition_fails_for_its_reason_only(rule: str, make: Callable[[], Flow]) -> None:
+    assert {p.rule for p in check_flow(make(), DIRECTORY)} == {rule}
+
+
+@pytest.mark.parametrize(
+    "directory",
+    [
+        replace(DIRECTORY, rota=()),
+        replace(DIRECTORY, people={k: v for k, v in DIRECTORY.people.items() if k != "cat"}),
+    ],
+    ids=["empty rota", "nobody holds a group's role"],
+)
+def test_a_profile_that_cannot_fill_a_role_fails_for_that_reason_only(
+    directory: Directory,
 ) -> None:
-    directory = DIRECTORY
-    if "empty rota" in request.node.callspec.id:
-        directory = replace(DIRECTORY, rota=())
-    assert {p.rule for p in check_flow(make(), directory)} == {rule}
+    assert {p.rule for p in check_flow(BASE, directory)} == {"unresolved_role"}
+
+
+def test_a_group_filled_from_an_entra_group_resolves_with_nobody_in_people() -> None:
+    people = {k: v for k, v in DIRECTORY.people.items() if k != "cat"}
+    directory = replace(DIRECTORY, people=people, group_roles=frozenset({"service_manager"}))
+    assert check_flow(BASE, directory) == []
 
 
 def test_each_problem_names_the_flow_and_the_part_at_fault() -> None:

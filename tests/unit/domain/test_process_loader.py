@@ -171,3 +171,17 @@ def test_durations_parse(text: str, unit: str, amount: int, opening: bool) -> No
 def test_bad_durations_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_with_several_files_each_problem_names_its_file(tmp_path: Path, profile: Profile) -> None:
+    good, bad = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    good.write_text(TINY, encoding="utf-8")
+    bad.write_text(
+        TINY.replace("flow: tiny", "flow: other").replace("who: [worker]", "who: [ghost]"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ProcessError) as caught:
+        load_flows([good, bad], profile)
+    assert caught.value.path == bad
+    [problem] = caught.value.problems
+    assert problem.startswith("b.yaml: line 18: flow other: transition finish:")

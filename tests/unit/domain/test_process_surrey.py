@@ -7,9 +7,17 @@ from pathlib import Path
 import pytest
 
 from domain.calendar import Duration, WorkingCalendar
-from domain.lifecycle import FROM_STATES, TERMINAL, TO_STATE, Action, Status
+from domain.lifecycle import (
+    ESCALATIONS,
+    FROM_STATES,
+    SYSTEM_ACTIONS,
+    TERMINAL,
+    TO_STATE,
+    Action,
+    Status,
+)
 from domain.process.checks import check_process
-from domain.process.model import Flow, Portion, Process
+from domain.process.model import SYSTEM, Flow, Portion, Process
 from profiles.loader import load_profile
 from profiles.process_loader import PROCESSES, directory_of, load_flows
 from profiles.schema import Profile
@@ -59,6 +67,23 @@ def test_step_up_verbs_and_edges_are_todays_from_and_to_states(process: Process)
         for source in FROM_STATES[action]
     }
     assert edges == today
+
+
+def test_step_up_system_verbs_are_todays_system_actions(process: Process) -> None:
+    step_up = flow(process, "step_up")
+    system_only = {t.verb for t in step_up.transitions if t.who == (SYSTEM,)}
+    assert system_only == {a.value for a in SYSTEM_ACTIONS}
+
+
+def test_step_up_has_todays_escalations_running_in_the_same_states(process: Process) -> None:
+    step_up = flow(process, "step_up")
+    for key, rule in ESCALATIONS.items():
+        timer = step_up.timer(key.value)
+        assert timer is not None, key
+        assert set(timer.while_in) == {s.value for s in rule.while_in}, key
+        assert (timer.only_if == "urgent") == rule.urgent_only, key
+        opening_starts = {e.target for e in step_up.opening.effects if e.kind == "start_timer"}
+        assert key.value in opening_starts, key  # today every deadline runs from the post
 
 
 def test_step_up_deadlines_are_the_demo_profiles_timescales(
