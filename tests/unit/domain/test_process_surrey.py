@@ -168,3 +168,25 @@ def test_step_down_is_owned_by_the_receiving_service_and_never_reaches_cspa(
     opening = step_down.opening
     assert {f.type for f in opening.form} >= {"area_team"}
     assert any(g.field == "area_contact_recorded" for g in opening.gates)
+
+
+def test_todays_timers_alone_would_be_refused_where_a_request_can_sit_unseen(
+    profile: Profile, process: Process
+) -> None:
+    from dataclasses import replace
+
+    step_up = flow(process, "step_up")
+    todays = {key.value for key in ESCALATIONS}
+    today = replace(step_up, timers=tuple(t for t in step_up.timers if t.key in todays))
+    today = replace(
+        today,
+        opening=replace(
+            today.opening,
+            effects=tuple(e for e in today.opening.effects if e.target in todays or not e.target),
+        ),
+    )
+    problems = check_process(Process((today,)), directory_of(profile))
+    assert {p.rule for p in problems} == {"unseen"}
+    unseen = {p.where.removeprefix("flow step_up: state ") for p in problems}
+    # The holes: no timer after the call-back, in a dispute, a review, or after a decision.
+    assert unseen == {"called_back", "outcome_recorded", "disputed", "under_review", "reviewed"}
