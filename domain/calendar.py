@@ -9,14 +9,51 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-__all__ = ["CallbackRule", "WorkingCalendar", "require_aware"]
+__all__ = ["CallbackRule", "Duration", "TimeUnit", "WorkingCalendar", "require_aware"]
 
 CallbackRule = Literal["clock_hours", "next_working_day"]
+
+# The units councils write their timescales in (issue 15).
+TimeUnit = Literal[
+    "working_minutes",
+    "working_hours",
+    "working_days",
+    "end_of_working_day",
+    "clock_hours",
+    "calendar_months",
+]
+TIME_UNITS: frozenset[str] = frozenset(get_args(TimeUnit))
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A timescale as a council writes it: an amount of one unit.
+
+    `end_of_working_day` with amount n is the close of the n-th working day, counting the day of
+    the next opening as the first. `from_next_opening` (clock hours only) starts the clock at the
+    next opening, as today's 24-hour call-back does; every other unit starts there anyway.
+    """
+
+    unit: TimeUnit
+    amount: int
+    from_next_opening: bool = False
+
+    def __post_init__(self) -> None:
+        if self.unit not in TIME_UNITS:
+            raise ValueError(f"unknown time unit {self.unit!r}")
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+            raise TypeError("a duration's amount must be a whole number")
+        least = 1 if self.unit == "end_of_working_day" else 0
+        if self.amount < least:
+            raise ValueError(f"{self.unit} needs an amount of at least {least}, got {self.amount}")
+        if self.from_next_opening and self.unit != "clock_hours":
+            raise ValueError("from_next_opening applies to clock_hours only")
+
 
 _ONE_DAY = timedelta(days=1)
 _ONE_MINUTE = timedelta(minutes=1)
@@ -163,6 +200,70 @@ class WorkingCalendar:
         if rule == "next_working_day":
             return self.same_time_next_working_day(posted_at)
         raise ValueError(f"unknown callback rule {rule!r}")
+
+    def add_working_days(self, at: datetime, n: int) -> datetime:
+        """The wall time of next_opening(at) on the n-th following working day (0: itself).
+
+        Stays within working hours because next_opening is; additive for any n, m >= 0.
+        """
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        start = self.next_opening(at).astimezone(self._zone)
+        day = start.date()
+        for _ in range(n):  # a working day at a time: n is days, never minutes
+            day = self.next_working_day(day)
+        return datetime.combine(
+            day, start.time().replace(tzinfo=None), tzinfo=self._zone
+        ).astimezone(UTC)
+
+    def add_months(self, at: datetime, n: int) -> datetime:
+        """n calendar months after next_opening(at), landing in working time or at a close.
+
+        The same day of the month at the same wall time; a day the target month lacks (31 Jan
+        plus one month) is the close of its last day; a target that is not a working day moves
+        to the next opening. Both choices keep a later start from ever getting an earlier due.
+        """
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        start = self.next_opening(at).astimezone(self._zone)
+        months = start.year * 12 + (start.month - 1) + n
+        year, month = divmod(months, 12)
+        month += 1
+        last = (date(year + month // 12, month % 12 + 1, 1) - _ONE_DAY).day
+        if start.day > last:
+            target: datetime = self.closing(date(year, month, last))
+        else:
+            wall = start.time().replace(tzinfo=None)
+            target = datetime.combine(
+                date(year, month, start.day), wall, tzinfo=self._zone
+            ).astimezone(UTC)
+        if not self.is_working_day(self._local_date(target)):
+            return self.opening(self.next_working_day(self._local_date(target)))
+        return target
+
+    def due(self, at: datetime, duration: Duration) -> datetime:
+        """When a timer started at `at` with this duration falls due."""
+        n = duration.amount
+        if duration.unit == "working_minutes":
+            return self.add_working_minutes(at, n)
+        if duration.unit == "working_hours":
+            return self.add_working_minutes(at, n * 60)
+        if duration.unit == "working_days":
+            return self.add_working_days(at, n)
+        if duration.unit == "end_of_working_day":
+            return self.closing(self._local_date(self.add_working_days(at, n - 1)))
+        if duration.unit == "clock_hours":
+            start = self.next_opening(at) if duration.from_next_opening else require_aware(at)
+            return self.add_clock_hours(start, n)
+        if duration.unit == "calendar_months":
+            return self.add_months(at, n)
+        raise ValueError(f"unknown time unit {duration.unit!r}")
+
+    @property
+    def day_minutes(self) -> int:
+        """Working minutes in one working day (the proofs bound timers with it)."""
+        start = datetime.combine(date(2000, 1, 1), self.day_start)
+        return (datetime.combine(date(2000, 1, 1), self.day_end) - start) // _ONE_MINUTE
 
     # -- helpers ----------------------------------------------------------------------------
 

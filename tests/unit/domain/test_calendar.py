@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.calendar import WorkingCalendar
+from domain.calendar import Duration, WorkingCalendar
 
 LONDON = ZoneInfo("Europe/London")
 CAL = WorkingCalendar()
@@ -262,3 +262,164 @@ def test_working_minutes_between_inverts_adding_them(at: datetime, m: int) -> No
 def test_adding_the_minutes_between_two_moments_never_overshoots(a: datetime, b: datetime) -> None:
     a, b = min(a, b), max(a, b)
     assert CAL.add_working_minutes(a, CAL.working_minutes_between(a, b)) <= CAL.next_opening(b)
+
+
+# -- working days, calendar months and timer durations (issue 15) ---------------------------
+
+
+def test_one_working_day_after_thursday_before_easter_is_tuesday_at_the_same_time() -> None:
+    assert CAL.add_working_days(london(2026, 4, 2, 14, 30), 1) == london(2026, 4, 7, 14, 30)
+
+
+def test_seven_working_days_skip_weekends_and_the_may_bank_holiday() -> None:
+    # Wed 29 Apr + 7: Thu 30, Fri 1, (Mon 4 May holiday) Tue 5, Wed 6, Thu 7, Fri 8, Mon 11.
+    assert CAL.add_working_days(london(2026, 4, 29, 10), 7) == london(2026, 5, 11, 10)
+
+
+def test_working_days_respect_closures() -> None:
+    closed = WorkingCalendar(closures=frozenset({date(2026, 12, 24)}))
+    assert closed.add_working_days(london(2026, 12, 23, 11), 1) == london(2026, 12, 29, 11)
+
+
+def test_zero_working_days_is_the_next_opening_and_negative_is_refused() -> None:
+    assert CAL.add_working_days(london(2026, 3, 7, 12), 0) == london(2026, 3, 9, 9)
+    with pytest.raises(ValueError):
+        CAL.add_working_days(london(2026, 3, 9, 12), -1)
+
+
+def test_one_working_day_is_the_same_time_next_working_day() -> None:
+    at = london(2026, 3, 27, 16, 30)
+    assert CAL.add_working_days(at, 1) == CAL.same_time_next_working_day(at)
+
+
+def test_a_month_after_a_working_tuesday_is_the_same_date_and_time() -> None:
+    assert CAL.add_months(london(2026, 3, 10, 11), 1) == london(2026, 4, 10, 11)
+
+
+def test_a_month_that_lands_on_easter_monday_moves_to_the_next_opening() -> None:
+    # 6 March 2026 is a Friday; 6 April is Easter Monday.
+    assert CAL.add_months(london(2026, 3, 6, 15), 1) == london(2026, 4, 7, 9)
+
+
+def test_a_month_after_the_thirty_first_of_january_is_the_close_of_february() -> None:
+    # 27 Feb 2026 is a Friday, 28 a Saturday: 31 Jan + 1 month is the close of Sat 28 -> Mon.
+    assert CAL.add_months(london(2026, 1, 30, 10), 1) == london(2026, 3, 2, 9)
+    assert CAL.add_months(london(2025, 1, 31, 10), 1) == london(2025, 2, 28, 17)
+
+
+def test_six_months_cross_the_year_end_and_the_clock_change() -> None:
+    assert CAL.add_months(london(2026, 9, 15, 10), 6) == london(2027, 3, 15, 10)
+
+
+@pytest.mark.parametrize(
+    ("duration", "expected"),
+    [
+        (Duration("working_minutes", 90), london(2026, 4, 7, 9, 30)),
+        (Duration("working_hours", 2), london(2026, 4, 7, 10)),
+        (Duration("working_days", 1), london(2026, 4, 7, 16)),
+        (Duration("end_of_working_day", 1), london(2026, 4, 2, 17)),
+        (Duration("end_of_working_day", 2), london(2026, 4, 7, 17)),
+        (Duration("clock_hours", 24), london(2026, 4, 3, 16)),
+        (Duration("calendar_months", 1), london(2026, 5, 5, 9)),
+    ],
+    ids=lambda v: v.unit if isinstance(v, Duration) else "",
+)
+def test_a_timer_duration_becomes_a_due_moment(duration: Duration, expected: datetime) -> None:
+    # Thursday 2 April 2026, 16:00, before Good Friday and Easter Monday; 2 May is a Saturday,
+    # Monday 4 May a bank holiday.
+    assert CAL.due(london(2026, 4, 2, 16), duration) == expected
+
+
+def test_clock_hours_from_the_next_opening_match_todays_callback_rule() -> None:
+    at = london(2026, 3, 6, 20)
+    due = CAL.due(at, Duration("clock_hours", 24, from_next_opening=True))
+    assert due == CAL.callback_due(at, rule="clock_hours", hours=24)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Duration("fortnights", 1),  # type: ignore[arg-type]
+        lambda: Duration("working_days", -1),
+        lambda: Duration("end_of_working_day", 0),
+        lambda: Duration("working_days", 1, from_next_opening=True),
+        lambda: Duration("working_days", 1.5),  # type: ignore[arg-type]
+    ],
+    ids=["unit", "negative", "eod-zero", "opening-flag", "fraction"],
+)
+def test_a_malformed_duration_is_refused(make: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        make()  # type: ignore[operator]
+
+
+def test_a_working_day_has_eight_hours_by_default() -> None:
+    assert CAL.day_minutes == 480
+
+
+days = st.integers(min_value=0, max_value=60)
+
+
+@quick
+@given(moments, days)
+def test_working_days_land_in_working_time_on_a_working_day(at: datetime, n: int) -> None:
+    due = CAL.add_working_days(at, n)
+    assert CAL.is_working_time(due)
+    assert due >= at
+    assert due.astimezone(LONDON).date() not in BANK_HOLIDAYS
+
+
+@quick
+@given(moments, days, days)
+def test_adding_working_days_is_additive(at: datetime, m: int, n: int) -> None:
+    assert CAL.add_working_days(at, m + n) == CAL.add_working_days(CAL.add_working_days(at, m), n)
+
+
+@quick
+@given(moments, days)
+def test_n_working_days_hold_n_days_of_working_minutes(at: datetime, n: int) -> None:
+    start = CAL.next_opening(at)
+    assert CAL.working_minutes_between(start, CAL.add_working_days(at, n)) == n * CAL.day_minutes
+
+
+@quick
+@given(moments, st.integers(min_value=0, max_value=24))
+def test_months_land_in_working_time_or_at_a_close(at: datetime, n: int) -> None:
+    due = CAL.add_months(at, n)
+    assert in_working_time_or_at_a_close(due), due
+    assert due >= at
+    assert due.astimezone(LONDON).date() not in BANK_HOLIDAYS
+
+
+@quick
+@given(moments, st.integers(min_value=0, max_value=7 * 24 * 60), st.integers(0, 24), days)
+def test_a_later_start_never_gets_an_earlier_month_or_day_deadline(
+    at: datetime, gap: int, months: int, n: int
+) -> None:
+    later = at + timedelta(minutes=gap)
+    assert CAL.add_months(at, months) <= CAL.add_months(later, months)
+    assert CAL.add_working_days(at, n) <= CAL.add_working_days(later, n)
+
+
+durations = st.builds(
+    Duration,
+    st.sampled_from(
+        [
+            "working_minutes",
+            "working_hours",
+            "working_days",
+            "end_of_working_day",
+            "clock_hours",
+            "calendar_months",
+        ]
+    ),
+    st.integers(min_value=1, max_value=30),
+)
+
+
+@quick
+@given(moments, st.integers(min_value=0, max_value=7 * 24 * 60), durations)
+def test_every_timer_unit_falls_due_after_its_start_and_never_earlier_for_a_later_one(
+    at: datetime, gap: int, duration: Duration
+) -> None:
+    later = at + timedelta(minutes=gap)
+    assert at <= CAL.due(at, duration) <= CAL.due(later, duration)
