@@ -65,7 +65,7 @@ class RequestView:
         return person.name if person else "someone no longer in the directory"
 
 
-_STATUS = {
+STATUS_LABELS: dict[Status, str] = {
     Status.SUBMITTED: "Waiting to be assigned",
     Status.ASSIGNED: "Waiting for acknowledgement",
     Status.ACKNOWLEDGED: "Acknowledged: call-back due",
@@ -118,7 +118,7 @@ def request_card(view: RequestView) -> dict[str, Any]:
     assignee = _assignee_line(view, entities)
     body: list[dict[str, Any]] = [
         text(f"Step-up request {c.reference}", weight="Bolder", size="Medium"),
-        text(_STATUS[c.status], color="Accent", spacing="None"),
+        text(STATUS_LABELS[c.status], color="Accent", spacing="None"),
     ]
     if c.urgency is Urgency.URGENT:
         body.append(text(f"URGENT. {plain(view.police_note)}", color="Attention", weight="Bolder"))
