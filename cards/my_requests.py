@@ -10,25 +10,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from cards.common import card, local_time, plain, text
+from cards.links import thread_link
 from cards.request_card import STATUS_LABELS
 from domain.lifecycle import Urgency
 from services.queue import QueueLine, Section
-
-
-def thread_link(channel_id: str | None, thread_id: str | None, group_id: str | None) -> str | None:
-    """The Teams deep link to a channel thread (its root message), when it has one:
-    https://teams.microsoft.com/l/message/<channelId>/<messageId>?groupId=…&parentMessageId=…"""
-    if not (channel_id and thread_id):
-        return None
-    query: dict[str, str] = {}
-    if group_id:
-        query["groupId"] = group_id
-    query["parentMessageId"] = thread_id
-    path = f"{quote(channel_id, safe=':@')}/{quote(thread_id, safe='')}"
-    return f"https://teams.microsoft.com/l/message/{path}?{urlencode(query)}"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ It carries nothing about the family: no names, no case numbers, no free text fro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cards.audit_card import VERB_VIEW_AUDIT
@@ -56,6 +57,9 @@ class RequestView:
     """Teams ids who get a user-specific refresh (requester and MAP workers)."""
     buttons: frozenset[str] | None = None
     """Verbs to offer this person; None means the default set for the state (everyone's card)."""
+    acknowledge_by: datetime | None = None
+    """The acknowledgement deadline that applies (an urgent request's is earlier than the
+    stored end-of-day one); None shows the stored one."""
 
     def name(self, person_id: str | None) -> str:
         """A person's name, or a neutral placeholder."""
@@ -132,7 +136,10 @@ def request_card(view: RequestView) -> dict[str, Any]:
                 ("Checklist", _checklist(c)),
                 ("Details", "received ✓" if c.details_provided else "asked for privately"),
                 ("Duty manager", assignee),
-                ("Acknowledge by", local_time(c.acknowledge_due, view.timezone)),
+                (
+                    "Acknowledge by",
+                    local_time(view.acknowledge_by or c.acknowledge_due, view.timezone),
+                ),
                 ("Call back by", local_time(c.callback_due, view.timezone)),
             ]
         )
