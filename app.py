@@ -51,6 +51,7 @@ from services.details import DetailsService
 from services.directory import Directory
 from services.escalations import EscalationService
 from services.policy import Policy
+from services.queue import QueueService
 from services.rota import RotaService
 from settings import Settings
 from storage import migrate
@@ -58,6 +59,7 @@ from storage.conversations import ConversationStore
 from storage.db import create_engine
 from storage.escalation_queries import SqlEscalationUnitOfWork
 from storage.keys import build_cipher
+from storage.queue_queries import SqlQueueReader
 from storage.rota_store import RotaStore
 from storage.uow import SqlUnitOfWork
 
@@ -185,7 +187,15 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     requests = RequestFlow(
         runtime.consultations, directory, messenger, runtime.profile, views, details
     )
-    commands = Commands(requests, directory, runtime.profile, runtime.rota, runtime.clock)
+    queue = QueueService(
+        SqlQueueReader(engine),
+        runtime.clock,
+        runtime.policy.calendar,
+        runtime.profile.timescales.urgent_ack_working_minutes,
+    )
+    commands = Commands(
+        requests, directory, runtime.profile, runtime.rota, runtime.clock, queue, messenger
+    )
     guard = guard_for(
         directory,
         screener_for(runtime.profile, await directory.everyone()),

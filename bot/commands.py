@@ -1,4 +1,5 @@
-"""Commands in the 1:1 chat: new request, who is on duty, help."""
+"""Commands in the 1:1 chat (new request, who is on duty, my requests, cover, help) and the
+@mention commands in the channel."""
 
 from __future__ import annotations
 
@@ -13,18 +14,23 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity
 
 from bot import invokes
+from bot.messenger import Messenger
 from bot.people import sender_of
 from bot.requests import RequestFlow
 from bot.texts import channel_help_text, help_text
 from cards.common import VERB_SET_COVER, card, text
 from cards.forms import cover_form
+from cards.my_requests import ListContext, my_requests_card
 from domain.roles import Role
 from profiles.schema import Profile
 from services.clock import Clock
-from services.directory import Directory
+from services.directory import Directory, StaffPerson
+from services.queue import QueueService
 from services.rota import CoverRefused, RotaService
 
 log = logging.getLogger(__name__)
+
+NOT_IN_DIRECTORY = "You are not in the directory of this service."
 
 _NEW = re.compile(r"^(new( step-?up)?( request)?|request|step-?up)$")
 _DUTY = re.compile(r"^(who('?s| is) on duty|duty|on duty)$")
@@ -85,7 +91,11 @@ class Commands:
         profile: Profile,
         rota: RotaService,
         clock: Clock,
+        queue: QueueService,
+        messenger: Messenger,
     ) -> None:
+        self._queue = queue
+        self._messenger = messenger
         self._rota = rota
         self._flow = flow
         self._directory = directory
@@ -102,6 +112,8 @@ class Commands:
             await turn_context.send_activity(await self.duty_text())
         elif command == "cover":
             await self._cover_form(turn_context)
+        elif command == "mine":
+            await self._my_requests_here(turn_context)
         else:
             await turn_context.send_activity(MessageFactory.text(help_text(self._profile)))
 
@@ -122,8 +134,46 @@ class Commands:
         log.info("channel.command", extra={"verb": command})
         if command == "duty":
             await turn_context.send_activity(await self.duty_text())
-        else:  # help, and "my requests" until there is a list to show
+        elif command == "mine":
+            await self._my_requests_privately(turn_context)
+        else:
             await turn_context.send_activity(MessageFactory.text(channel_help_text(self._profile)))
+
+    async def _my_requests_here(self, turn_context: TurnContext) -> None:
+        person = await sender_of(turn_context, self._directory)
+        if person is None:
+            await turn_context.send_activity(NOT_IN_DIRECTORY)
+            return
+        card = await self.my_requests(person)
+        await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+
+    async def _my_requests_privately(self, turn_context: TurnContext) -> None:
+        """A queue names other services' requests: the list goes to the 1:1 chat, never the
+        channel, and the thread gets one line saying where it went."""
+        person = await sender_of(turn_context, self._directory)
+        if person is None:
+            await turn_context.send_activity(NOT_IN_DIRECTORY)
+            return
+        sent = await self._messenger.send_private(person, await self.my_requests(person))
+        await turn_context.send_activity(
+            "I have sent your list of requests to your 1:1 chat with me."
+            if sent
+            else "I could not open a 1:1 chat with you just now: send me **my requests** "
+            "there (Chat, then Step Up Bot)."
+        )
+
+    async def my_requests(self, person: StaffPerson) -> dict[str, Any]:
+        """The person's lists as a card (their own requests, the queue, or what is late)."""
+        sections = await self._queue.sections(person)
+        names = {p.id: p.name for p in await self._directory.everyone()}
+        context = ListContext(
+            names=names,
+            timezone=self._profile.working_hours.timezone,
+            group_id=self._profile.team.aad_group_id,
+            next_deadline=self._queue.next_deadline,
+            now=self._clock.now(),
+        )
+        return my_requests_card(sections, context)
 
     def card_verbs(self) -> dict[str, invokes.CardHandler]:
         """The Action.Execute verbs the 1:1 commands answer."""

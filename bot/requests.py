@@ -25,6 +25,7 @@ from cards.forms import (
     review_form,
     withdraw_confirmation,
 )
+from cards.links import thread_link
 from dialogs.details_flow import DetailsDialog
 from domain.consultation import Consultation, Urgency
 from domain.errors import DomainError, InvalidRequest, NotAllowed
@@ -230,12 +231,14 @@ class RequestFlow:
         consultation = opened.consultation
         metrics.current().requests_opened.add(1, {"source": "form"})
         thread = opened.deliveries.of(MessageKind.THREAD_CARD)
-        posted = thread is not None and await self._start_thread(
-            consultation, thread, opened.deliveries.token
+        thread_id = (
+            await self._start_thread(consultation, thread, opened.deliveries.token)
+            if thread is not None
+            else None
         )
         if self._details is not None and not self._ask_on_ack:
             await self._details.ask(consultation)  # as for a post, when asked on submission
-        if not posted:
+        if not thread_id:
             # The request is saved and assigned, and its thread waits in the outbox: asking the
             # requester to post it again would open a second request.
             return invokes.card_message(
@@ -248,23 +251,26 @@ class RequestFlow:
                 consultation.reference,
                 self._profile.channel.name,
                 self._views.call_back_by(consultation),
+                # A link to the live card, not a copy of it: a copy would go stale.
+                thread_link(self._profile.channel.id, thread_id, self._profile.team.aad_group_id),
             )
         )
 
     async def _start_thread(
         self, consultation: Consultation, message: OutboxMessage, token: str
-    ) -> bool:
-        """Post the request's card as a new thread; a failure leaves it to the scheduler."""
+    ) -> str | None:
+        """Post the request's card as a new thread (its id); a failure leaves it to the
+        scheduler (None)."""
         card = await self._views.thread_card(consultation)
         channel = self._profile.channel.id
         thread_id = await self._attempt(
             lambda: self._messenger.start_thread(channel, card), message, token
         )
         if not thread_id:
-            return False
+            return None
         version = await self._service.deliveries.thread_started(consultation.id, thread_id, message)
         await self._views.catch_up(consultation, version)
-        return True
+        return thread_id
 
     # --- card buttons -----------------------------------------------------------------------
 

@@ -25,7 +25,8 @@ def help_text(profile: Profile) -> str:
         "- Never include the EHM number or family details there: I will ask you for them "
         "privately.\n"
         "- Commands here: **new request** (a form: no typing of family details), "
-        "**who is on duty**, **help**.\n\n"
+        "**who is on duty**, **my requests** (your requests, or the queue, each with a link "
+        "to its thread), **help**.\n\n"
         f"{profile.contacts.police}"
     )
 
@@ -35,8 +36,9 @@ def channel_help_text(profile: Profile) -> str:
     return (
         f"Each new post in **{profile.channel.name}** is a step-up request: say **Urgent** if "
         "a child is at imminent risk of harm, and never include family details or the EHM "
-        "number (I ask for them privately). Mention me here with **who is on duty** or "
-        "**help**. In your 1:1 chat with me: **new request** (a form), **who is on duty**, "
+        "number (I ask for them privately). Mention me here with **who is on duty**, "
+        "**my requests** (the list comes to your 1:1 chat) or **help**. In your 1:1 chat with "
+        "me: **new request** (a form), **who is on duty**, **my requests**, "
         f"**help**.\n\n{profile.contacts.police}"
     )
 

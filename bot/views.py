@@ -13,11 +13,13 @@ from cards.forms import checklist_form
 from cards.request_card import PersonRef, RequestView, request_card
 from domain.consultation import Consultation
 from domain.roles import Role
+from profiles.domain_map import calendar_from_profile
 from profiles.schema import Profile
 from reports.trail import may_view_audit
 from services.consultations import ConsultationService
 from services.details import may_see
 from services.directory import Directory, StaffPerson
+from services.queue import acknowledge_by
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class ViewBuilder:
         self._profile = profile
         self._service = service
         self._messenger = messenger
+        self._calendar = calendar_from_profile(profile)
 
     async def thread_card(self, consultation: Consultation) -> dict[str, Any]:
         """The card everyone in the channel sees."""
@@ -141,6 +144,13 @@ class ViewBuilder:
             assessment_phone=self._assessment_phone(c.service),
             viewers=tuple(v for v in viewers if v),
             buttons=buttons,
+            acknowledge_by=acknowledge_by(
+                c.urgency,
+                c.posted_at,
+                c.acknowledge_due,
+                self._calendar,
+                self._profile.timescales.urgent_ack_working_minutes,
+            ),
         )
 
     def _assessment_phone(self, service_name: str) -> str | None:

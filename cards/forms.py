@@ -260,18 +260,23 @@ def withdraw_confirmation(consultation_id: str, reference: str, urgent: bool) ->
     return card(body, actions)
 
 
-def posted_notice(reference: str, channel: str, call_back_by: str) -> dict[str, Any]:
+def posted_notice(
+    reference: str, channel: str, call_back_by: str, link: str | None = None
+) -> dict[str, Any]:
     """What replaces the form once the request is in the channel (`call_back_by`: the
-    request's own deadline, as the profile's timescales set it)."""
+    request's own deadline, as the profile's timescales set it). Not a copy of the request
+    card, which would go stale: a link to the thread, where the card is kept up to date."""
+    actions = [{"type": "Action.OpenUrl", "title": "Open the request", "url": link}] if link else []
     return card(
         [
             text(f"Request {reference} posted in {plain(channel)}.", weight="Bolder"),
             text(
                 "The MAP team manager on duty will acknowledge it and call you back by "
                 f"{call_back_by}. I will ask you privately for the EHM number and your contact "
-                "number."
+                "number. The request's thread shows where it stands."
             ),
-        ]
+        ],
+        actions,
     )
 
 

@@ -6,6 +6,7 @@ It carries nothing about the family: no names, no case numbers, no free text fro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cards.audit_card import VERB_VIEW_AUDIT
@@ -56,6 +57,9 @@ class RequestView:
     """Teams ids who get a user-specific refresh (requester and MAP workers)."""
     buttons: frozenset[str] | None = None
     """Verbs to offer this person; None means the default set for the state (everyone's card)."""
+    acknowledge_by: datetime | None = None
+    """The acknowledgement deadline that applies (an urgent request's is earlier than the
+    stored end-of-day one); None shows the stored one."""
 
     def name(self, person_id: str | None) -> str:
         """A person's name, or a neutral placeholder."""
@@ -65,7 +69,7 @@ class RequestView:
         return person.name if person else "someone no longer in the directory"
 
 
-_STATUS = {
+STATUS_LABELS: dict[Status, str] = {
     Status.SUBMITTED: "Waiting to be assigned",
     Status.ASSIGNED: "Waiting for acknowledgement",
     Status.ACKNOWLEDGED: "Acknowledged: call-back due",
@@ -118,7 +122,7 @@ def request_card(view: RequestView) -> dict[str, Any]:
     assignee = _assignee_line(view, entities)
     body: list[dict[str, Any]] = [
         text(f"Step-up request {c.reference}", weight="Bolder", size="Medium"),
-        text(_STATUS[c.status], color="Accent", spacing="None"),
+        text(STATUS_LABELS[c.status], color="Accent", spacing="None"),
     ]
     if c.urgency is Urgency.URGENT:
         body.append(text(f"URGENT. {plain(view.police_note)}", color="Attention", weight="Bolder"))
@@ -132,7 +136,10 @@ def request_card(view: RequestView) -> dict[str, Any]:
                 ("Checklist", _checklist(c)),
                 ("Details", "received ✓" if c.details_provided else "asked for privately"),
                 ("Duty manager", assignee),
-                ("Acknowledge by", local_time(c.acknowledge_due, view.timezone)),
+                (
+                    "Acknowledge by",
+                    local_time(view.acknowledge_by or c.acknowledge_due, view.timezone),
+                ),
                 ("Call back by", local_time(c.callback_due, view.timezone)),
             ]
         )

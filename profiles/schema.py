@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -113,9 +113,21 @@ class Timescales(_Strict):
     callback_hours: int = Field(24, ge=1, le=168)
     callback_rule: Literal["clock_hours", "next_working_day"] = "clock_hours"
     urgent_ack_working_minutes: int = Field(60, ge=5, le=480)
-    service_manager_after_hours: int = Field(24, ge=1, le=168)
     retention_days_after_close: int = Field(365, ge=1)
     ask_details_on: Literal["acknowledge", "submit"] = "acknowledge"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_separate_service_manager_clock(cls, data: Any) -> Any:
+        # The process has one call-back deadline ("within 24 hours"), and the service managers
+        # are told when it passes: a second clock for them could only disagree with it.
+        if isinstance(data, dict) and "service_manager_after_hours" in data:
+            raise ValueError(
+                "service_manager_after_hours is no longer a setting: the service managers are "
+                "told when the call-back deadline passes, so set callback_hours (and "
+                "callback_rule) instead, and remove this line"
+            )
+        return data
 
 
 class CaseDetailsRules(_Strict):

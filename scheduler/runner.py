@@ -30,6 +30,9 @@ class Ticker:
         self._last_tick: float | None = None
         # One tick at a time in this process: the dev clock's run_now must not overlap a tick.
         self._running = asyncio.Lock()
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._scheduler = AsyncIOScheduler(
             timezone=timezone,
             # A late tick should still run (APScheduler drops jobs >1 s late by default), once.
@@ -53,13 +56,20 @@ class Ticker:
         await self._run()
 
     async def _run(self) -> None:
-        async with self._running:
-            try:
-                await self._tick()
-            except Exception:
-                log.exception("tick.failed")
-            finally:
-                self._last_tick = time.monotonic()
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            async with self._running:
+                try:
+                    await self._tick()
+                except Exception:
+                    log.exception("tick.failed")
+                finally:
+                    self._last_tick = time.monotonic()
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
 
     def healthy(self) -> bool:
         """Running, and the last tick finished within three intervals."""
@@ -73,10 +83,21 @@ class Ticker:
             self._scheduler.shutdown(wait=False)
 
     async def stop(self) -> None:
-        """Stop the scheduler and wait (bounded) for a running tick, before its engine closes."""
-        self.shutdown()
+        """Let a running tick finish (bounded), then stop the scheduler, before the engine closes.
+
+        APScheduler's shutdown cancels a job still running: a tick cancelled inside a database
+        call logs an ERROR from APScheduler and from the connection pool on every SIGTERM. So no
+        new tick starts (pause), the one under way ends on its own, and only then the shutdown.
+        """
+        if self._scheduler.running:
+            self._scheduler.pause()
         try:
-            async with asyncio.timeout(STOP_WAIT_SECONDS), self._running:
-                pass
+            async with asyncio.timeout(STOP_WAIT_SECONDS):
+                while True:
+                    await asyncio.sleep(0)  # a tick submitted just before the pause starts now
+                    if self._in_flight == 0:
+                        break
+                    await self._idle.wait()
         except TimeoutError:
             log.warning("tick.still_running")
+        self.shutdown()

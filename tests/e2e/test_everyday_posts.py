@@ -123,7 +123,7 @@ async def requests_in_database(bot: BotUnderTest) -> int:
         return int(counted.scalar_one())
 
 
-@pytest.mark.parametrize("words", ["help", "Help!", "who is on duty?", "my requests"])
+@pytest.mark.parametrize("words", ["help", "Help!", "who is on duty?"])
 async def test_an_at_mention_command_in_the_channel_is_answered_in_the_thread_not_filed(
     posts_bot: BotUnderTest, words: str
 ) -> None:

@@ -238,7 +238,8 @@ async def test_a_post_out_of_hours_gets_the_out_of_hours_guidance_and_next_day_d
             c for c in connector.posted() if c.conversation_id == post["conversation"]["id"]
         ]
         assert len(in_thread) == 2
-        assert "Mon 30 Nov 17:00" in _texts(in_thread[0].cards[0])  # the clock starts Monday
+        # The clock starts Monday at opening: an urgent request's 60 working minutes end 10:00.
+        assert "Mon 30 Nov 10:00" in _texts(in_thread[0].cards[0])
         assert "Northdown Emergency Duty Team: 01632 960999" in in_thread[1].text
         assert "999" in in_thread[1].text
     finally:
