@@ -20,7 +20,13 @@ NI = re.compile(
     r"(?: ?\d\d){3} ?[A-D]\b",
     _I,
 )
-TEN_DIGITS = re.compile(r"(?<![\d/])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d/])")
+# NI-shaped but with a prefix HMRC never issues (QQ is the specimen prefix people copy from
+# forms): two letters, six digits, an A-D suffix.
+NI_SHAPE = re.compile(r"\b[A-Z]{2}(?: ?\d\d){3} ?[A-D]\b", _I)
+NI_SPACED = re.compile(r"[A-Z]{2} \d\d \d\d \d\d [A-D]", _I)
+NI_CUE = re.compile(r"\b(?:ni|nino|ni ?no|nat(?:ional)? ?ins(?:urance)?|insurance)\b", _I)
+# Ten digits in any grouping (3-3-4 as printed, but also 4-3-3, 4-4-2, 4-6 as typed).
+TEN_DIGITS = re.compile(r"(?<![\d/])\d(?:[ -]?\d){9}(?![\d/])")
 CASE_CUE = re.compile(
     r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?|crime|incident|police|CAD|"
     r"HO|home office|UPN|ULN|pupil|NHS|ID|record|file|log|occurrence|CRN|URN)\b"
@@ -137,8 +143,24 @@ def emails(text: str) -> Iterator[Candidate]:
 
 
 def ni_numbers(text: str) -> Iterator[Candidate]:
-    """National Insurance numbers with HMRC's prefix rules."""
-    yield from _spans(NI, text, T.NI_NUMBER, 0.95)
+    """National Insurance numbers: HMRC's prefix rules, or the bare shape where it is announced.
+
+    A valid prefix is enough on its own. An invalid one (people copy the specimen "QQ") is
+    still someone's NI number when the message calls it one ("NI", "NINo", "national
+    insurance" earlier in the same paragraph) or when it is written in the pairs NI numbers
+    are printed in ("QQ 12 34 56 C"), which no other reference uses; otherwise a
+    two-letters-six-digits code (a course or product code) is left alone.
+    """
+    taken = [m.span() for m in NI.finditer(text)]
+    for s, e in taken:
+        yield T.NI_NUMBER, s, e, 0.95
+    for m in NI_SHAPE.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        para = text.rfind("\n\n", 0, m.start()) + 1
+        cue = NI_CUE.search(text, max(para, m.start() - 120), m.start())
+        if cue or NI_SPACED.fullmatch(m.group(0)):
+            yield T.NI_NUMBER, m.start(), m.end(), 0.85
 
 
 def numbers(text: str) -> Iterator[Candidate]:
