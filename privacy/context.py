@@ -47,7 +47,16 @@ AGE_AFTER_RELATION = re.compile(
     rf"|\s+(?:is|was|aged)\s+(\d{{1,2}})\b{_NOT_AGE})",
     _I,
 )
-DOB_AFTER_NAME = re.compile(r"(?:['’]s)?\s*[(,]\s*(?:dob:?\s*)?", _I)
+# A date right after a name, bracketed, after a comma, or after the child's age
+# ("Rose (12/3/16)", "Leo Marsh 8/8/16", "rose 14 (5/10/12)"). Without a bracket or comma
+# the date must carry a year, so "Kayden 12/11 at 10" (a meeting) is not a birth date.
+DOB_AFTER_NAME = re.compile(
+    r"(?:['’]s)?(?:\s+\d{1,2}(?![\d/.:-])(?:\s*(?:yrs?|y/?o))?)?"
+    r"\s*(?:([(,])\s*(?:dob:?\s*)?|(?:dob:?\s*)?)",
+    _I,
+)
+HAS_YEAR = re.compile(r"(?:\d[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d|\d{4}|['’]\d\d)$")
+MEETING_AFTER = re.compile(r"\s*(?:at\s*|@\s*)?\d{1,2}(?::|\.\d\d|\s*(?:am|pm)\b)", _I)
 ROLE_TAIL = (
     r"(?:\s*(?:,|\(|-|–)?\s*(?:is\s+)?(?:the|our|their|a|his|her|from|at)?\s*(?:school'?s?\s+)?)"
 )
@@ -119,7 +128,11 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
         d = DOB_AFTER_NAME.match(text, end)
         if d:
             date = DATE.match(text, d.end())
-            if date:
+            if date and (
+                d.group(1)
+                or HAS_YEAR.search(date.group(0))
+                and not MEETING_AFTER.match(text, date.end())
+            ):
                 yield T.DATE_OF_BIRTH, date.start(), date.end(), 0.8
     for m in AGE_AFTER_RELATION.finditer(text):
         g = next(i for i in (1, 2, 3) if m.group(i))

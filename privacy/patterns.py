@@ -55,12 +55,23 @@ _MONTH = (
 DATE = re.compile(
     r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d\d-\d\d|"
     rf"\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\.?,?(?: \d{{4}})?|"
-    rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|{_MONTH} \d{{4}})\b",
+    rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|{_MONTH} \d{{4}})\b"
+    rf"(?: ?['’]\d\d\b)?",
     _I,
 )
+# A birth date is announced just before it: "DOB", "born", "bday was", "EDD", "baby due",
+# also with a short aside between ("DOB for the housing form is").
 DOB_CUE = re.compile(
-    r"(?:\bd\.?o\.?b\b\.?|date of birth|\bborn(?: on| in)?|\bb\.|\bbirthday(?: is)?)"
-    r"[\s:\-–(]*$",
+    r"(?:\bd\.?o\.?b\b\.?|date of birth|\bborn(?: on| in)?|\bb\.|\bb['’]?days?\b|\bbirthday\b"
+    r"|\bedd\b|\bdue date\b|\b(?:baby|she)(?:'s| is)? due(?: on)?)"
+    r"(?:[^\n.!?]{0,40}?\s(?:is|was|=))?(?:\s+(?:is|was|on|=))?[\s:\-–(]*$",
+    _I,
+)
+# Between two dates of a list of births: "grace's DOB 2018-10-02, noah's 27.6.23",
+# "DOB is 12/09/2004 not 09/12/2004", "Leo 8/8/16 and Ella 31/3/19".
+DOB_LIST_GAP = re.compile(
+    r"\s*(?:,|;|&|and\b|not\b|or\b|but\b[^\n.]{0,12}|/)?\s*(?:[A-Za-z][\w'’-]*(?:\s[A-Za-z][\w'’-]*)?"
+    r"(?:['’]s)?(?:\s+(?:is|was|dob|d\.o\.b))?\s*:?\s*)?(?:\(\s*)?",
     _I,
 )
 BORN_YEAR = re.compile(r"\b(?:born(?: in)?|dob:?|d\.o\.b\.?:?) ((?:19|20)\d\d)\b", _I)
@@ -209,11 +220,16 @@ def handles(text: str) -> Iterator[Candidate]:
 
 def dates_of_birth(text: str) -> Iterator[Candidate]:
     """Dates announced as a birth date; other dates (meetings) are left alone."""
+    last = -1
     for m in DATE.finditer(text):
-        before = text[max(0, m.start() - 24) : m.start()]
+        before = text[max(0, m.start() - 60) : m.start()]
         after = text[m.end() : m.end() + 12]
-        if DOB_CUE.search(before) or re.match(r"\s*\(?\s*d\.?o\.?b\b", after, _I):
+        listed = (
+            last >= 0 and m.start() - last <= 40 and DOB_LIST_GAP.fullmatch(text, last, m.start())
+        )
+        if listed or DOB_CUE.search(before) or re.match(r"\s*\(?\s*d\.?o\.?b\b", after, _I):
             yield T.DATE_OF_BIRTH, m.start(), m.end(), 0.95
+            last = m.end()
     for m in BORN_YEAR.finditer(text):
         yield T.DATE_OF_BIRTH, m.start(1), m.end(1), 0.8
 

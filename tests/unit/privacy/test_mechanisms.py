@@ -43,3 +43,34 @@ def test_ni_shaped_code_without_a_cue_is_kept(screener: Screener, priya: Author)
 def test_nhs_numbers_in_any_grouping(screener: Screener, priya: Author, nhs: str) -> None:
     text = f"the baby's number for the HV is {nhs} thanks"
     assert found(screener, text, priya).get(nhs) is T.NHS_NUMBER
+
+
+@pytest.mark.parametrize(
+    ("text", "dob"),
+    [
+        ("little Tegan's DOB is 2019-04-17 for the form", "2019-04-17"),
+        ("DOB for the school admissions form is 7/2/18", "7/2/18"),
+        ("her bday was 23 Mar so she's just turned 6", "23 Mar"),
+        ("mum is 20 weeks, EDD 9 Feb", "9 Feb"),
+        ("kids are Kayden Brown 4/4/15 and Storm Brown 19/9/17", "19/9/17"),
+        ("Tegan's DOB 2019-04-17, Rowan's 3.8.21 for the form", "3.8.21"),
+        ("her DOB is 14/06/2001 not 06/14/2001", "06/14/2001"),
+        ("Storm 9 (4/10/16) was upset", "4/10/16"),
+        ("mum Gemma Pyke (33, DOB 3 Mar '93)", "3 Mar '93"),
+    ],
+)
+def test_birth_dates_by_cue_list_and_name(
+    screener: Screener, priya: Author, text: str, dob: str
+) -> None:
+    assert found(screener, text, priya).get(dob) is T.DATE_OF_BIRTH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Core group for Kayden Brown 12/11/26 at 10:00 in the hub",
+        "Consult booked 4/12/26, report due 1/12/26.",
+    ],
+)
+def test_meeting_dates_are_not_birth_dates(screener: Screener, priya: Author, text: str) -> None:
+    assert T.DATE_OF_BIRTH not in screener.screen(text, priya).types()
