@@ -68,8 +68,8 @@ def role_pattern(extra_roles: Iterable[str]) -> tuple[re.Pattern[str], re.Patter
     alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     after = re.compile(rf"{ROLE_TAIL}(?:{alts})\b", _I)
     before = re.compile(
-        rf"(?:\b(?:{alts})|\b(?:{'|'.join(sorted(lx.GREETINGS))})|@)[\s,(:–-]*"
-        rf"(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?$",
+        rf"(?:\b(?:{alts})(?:\s+(?:is|was|=|now))?|\b(?:{'|'.join(sorted(lx.GREETINGS))})|@)"
+        rf"[\s,(:–-]*(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?$",
         _I,
     )
     return after, before

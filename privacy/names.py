@@ -27,6 +27,7 @@ AFTER_CUE = re.compile(
     r"|\s+(?:is|was|aged?|turned|turns)\s+\d{1,2}\b(?!\s*(?:am|pm|:|\.\d|/|th|st|nd|rd))"
     r"|\s+\d{1,2}\s*(?:yrs?|yo|y/o|years|months)\b|\s*\((?:aged?|dob|d\.o\.b)"
     r"|,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle|baby)\b"
+    r"|\s+(?:fam|family|household|siblings|kids|children)\b"
     r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b|\s+\d{1,2}\s+and\b|\s*\(\s*(?:y|yr|year)\s?\d{1,2}\s*\))",
     re.IGNORECASE,
 )
@@ -53,11 +54,18 @@ class NameFinder:
         self.staff_first = staff_first
         self.acronyms = acronyms
 
-    def find(self, text: str, blocked: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
-        """Name spans (start, end, confidence) outside the blocked spans."""
+    def find(
+        self, text: str, blocked: list[tuple[int, int]], shared: frozenset[str] = frozenset()
+    ) -> list[tuple[int, int, float]]:
+        """Name spans (start, end, confidence) outside the blocked spans.
+
+        shared: more words that name staff (the author's surname) and so count as a family
+        name only with a cue or next to another name.
+        """
         toks = [t for t in tokenize(text) if not inside(t.start, t.end, blocked)]
+        staff = self.staff_first | shared if shared else self.staff_first
         for i, tok in enumerate(toks):
-            tok.name = self._score(text, toks, i)
+            tok.name = self._score(text, toks, i, staff)
         self._spread(text, toks)
         return merge(text, toks)
 
@@ -89,7 +97,7 @@ class NameFinder:
                 return "after"  # "the Nwosu family"
         return ""
 
-    def _score(self, text: str, toks: list[Tok], i: int) -> float:
+    def _score(self, text: str, toks: list[Tok], i: int, staff: frozenset[str]) -> float:
         """How sure we are that token i, on its own, is a family member's name."""
         tok = toks[i]
         low, core = tok.low, tok.core
@@ -102,7 +110,7 @@ class NameFinder:
             return self._initial(text, toks, i, cue)
         cap = core[0].isupper()
         upper = core.isupper()
-        if low in self.staff_first:
+        if low in staff:
             return 0.85 if cue else 0.0
         opener = sentence_start(text, tok.start)
         if low in self.weak or low in lx.GIVEN_WORD_NAMES:

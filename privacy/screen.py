@@ -14,6 +14,7 @@ URL = re.compile(
     r"\bhttps?://\S+|\bwww\.\S+|(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?:gov|nhs|ac|co|org|sch)"
     r"\.uk\b|(?<![\w.-])[\w-]+\.(?:com|org|net|uk)\b"
 )
+STAFF_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Nurse", "PC", "DC", "DS")
 # A name finding lying inside these is never family data, whatever it looks like.
 _PRIORITY = {FindingType.NAME: 0, FindingType.AGE: 1, FindingType.CASE_REFERENCE: 1}
 
@@ -43,10 +44,14 @@ class Screener:
         ):
             phrases.update(group)
         first: set[str] = set()
+        surnames: set[str] = set()
         for member in directory:
             parts = member.name.split()
             phrases.add(member.name)
-            phrases.update(parts[1:])  # surnames alone ("Mr Okafor") are staff
+            # A staff surname protects that person ("Mr Okafor", "Dr Okafor"), not a family
+            # that shares it: "Leanne Okafor" and "the Okafor family" are someone else.
+            phrases.update(f"{t} {p}" for p in parts[1:] for t in STAFF_TITLES)
+            surnames.update(p.lower() for p in parts[1:])
             first.add(parts[0].lower())
             if member.role:
                 phrases.add(member.role)
@@ -62,7 +67,7 @@ class Screener:
         )
         acronyms = frozenset(a.lower() for a in vocabulary.acronyms)
         self._first = frozenset(first)
-        self._names = NameFinder(self._first, acronyms)
+        self._names = NameFinder(self._first | frozenset(surnames), acronyms)
         roles = list(vocabulary.roles) + [m.role for m in directory if m.role]
         self._role_after, self._role_before = context.role_pattern(roles)
 
@@ -82,7 +87,9 @@ class Screener:
         found.extend(context.phones(text, self._staff_phones, marks))
         blocked = protected + [(c[1], c[2]) for c in found if c[0] is not FindingType.AGE]
         blocked += [m.span() for m in patterns.EMAIL.finditer(text)]  # kept staff e-mails too
-        names = [n for n in self._names.find(text, blocked) if not self._professional(text, n)]
+        mine = frozenset(p.lower() for p in author.name.split()[1:])
+        found_names = self._names.find(text, blocked, mine)
+        names = [n for n in found_names if not self._professional(text, n)]
         found.extend((FindingType.NAME, s, e, c) for s, e, c in names)
         found.extend(context.near_names(text, names))
         findings = _resolve(found)
@@ -93,7 +100,9 @@ class Screener:
         spans = [m.span() for m in URL.finditer(text)]
         if self._protect:
             spans.extend(m.span() for m in self._protect.finditer(text))
-        own = {author.name, *author.name.split(), author.email or "", *_nicknames(author.name)}
+        parts = author.name.split()
+        own = {author.name, *parts[:1], author.email or "", *_nicknames(author.name)}
+        own.update(f"{t} {p}" for p in parts[1:] for t in STAFF_TITLES)
         mine = _phrase_regex({p for p in own if len(p) > 1})
         if mine:
             spans.extend(m.span() for m in mine.finditer(text))

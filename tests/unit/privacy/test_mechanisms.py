@@ -74,3 +74,52 @@ def test_birth_dates_by_cue_list_and_name(
 )
 def test_meeting_dates_are_not_birth_dates(screener: Screener, priya: Author, text: str) -> None:
     assert T.DATE_OF_BIRTH not in screener.screen(text, priya).types()
+
+
+# Northdown's directory has Tom Okafor and Ewa Nowak; these families only share a surname.
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("mum Joy Okafor rang the duty line again", "Joy Okafor"),
+        ("consult for the Nowak fam on thurs please", "Nowak"),
+        ("Tadeusz Nowak 9 was excluded on Friday", "Tadeusz Nowak"),
+    ],
+)
+def test_a_staff_surname_does_not_protect_a_family(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tom Okafor will chair; Mr Okafor has the papers.",
+        "Ewa Nowak is on leave, Dr Nowak covers the clinic.",
+    ],
+)
+def test_the_staff_member_and_their_title_are_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+def test_the_authors_surname_alone_is_not_their_family(screener: Screener) -> None:
+    author = Author("Ewa Nowak", "ewa.nowak@northdown.gov.uk")
+    text = "signing off, Ewa. PS Mrs Nowak is me"
+    assert screener.screen(text, author).redacted == text
+    out = screener.screen("mum Daria Shah disclosed DV", Author("Priya Shah", None)).redacted
+    assert "Daria" not in out and "Shah" not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the DSL is Mrs Pemberton, very helpful",
+        "HV was Mrs Threlfall until May",
+    ],
+)
+def test_a_professional_named_after_their_role_is_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert screener.screen(text, priya).redacted == text
