@@ -38,6 +38,12 @@ NOT_INITIAL_BEFORE = frozenset(
     zone box version scenario""".split()
 )
 _CONT = re.compile(r"[&/\d]|[-'’](?!s\b)\w|\.\w")
+# Case-work nouns after a surname name the family: "the Holt consult", "Nowak home visit".
+CASE_AFTER = re.compile(
+    r"\s+(?:fam|family|household|siblings|kids|children|consult|consultation|TAF|home visit|"
+    r"review|case|sign-off|referral|panel|strat)\b",
+    re.IGNORECASE,
+)
 MONTHISH = re.compile(r"\s*\d|\s+(?:19|20)\d\d")
 SEASON_AFTER = re.compile(r"\s+(?:holidays?|term|half|hols|break|camp|school|club)\b", re.I)
 
@@ -45,13 +51,19 @@ SEASON_AFTER = re.compile(r"\s+(?:holidays?|term|half|hols|break|camp|school|clu
 class NameFinder:
     """Finds family names; staff/author/vocabulary spans are excluded by the caller."""
 
-    def __init__(self, staff_first: frozenset[str], acronyms: frozenset[str]) -> None:
+    def __init__(
+        self,
+        staff_first: frozenset[str],
+        acronyms: frozenset[str],
+        staff_surnames: frozenset[str] = frozenset(),
+    ) -> None:
         """Keep the lists once; staff first names are ambiguous with family names."""
         self.strong = lx.strong_names()
         self.weak = lx.weak_names()
         self.words = lx.english_words()
         self.given = lx.given_names()
         self.staff_first = staff_first
+        self.staff = staff_first | staff_surnames
         self.acronyms = acronyms
 
     def find(
@@ -63,7 +75,7 @@ class NameFinder:
         name only with a cue or next to another name.
         """
         toks = [t for t in tokenize(text) if not inside(t.start, t.end, blocked)]
-        staff = self.staff_first | shared if shared else self.staff_first
+        staff = self.staff | shared if shared else self.staff
         for i, tok in enumerate(toks):
             tok.name = self._score(text, toks, i, staff)
         self._spread(text, toks)
@@ -95,6 +107,8 @@ class NameFinder:
                 and tok.core[0].isupper()
             ):
                 return "after"  # "the Nwosu family"
+        if len(tok.core) > 1 and tok.core[0].isupper() and CASE_AFTER.match(text, tok.end):
+            return "case"
         return ""
 
     def _score(self, text: str, toks: list[Tok], i: int, staff: frozenset[str]) -> float:
@@ -111,9 +125,15 @@ class NameFinder:
         cap = core[0].isupper()
         upper = core.isupper()
         if low in staff:
-            return 0.85 if cue else 0.0
+            # A colleague's first name before "consult" is the colleague ("Tom consult
+            # at 2"); their surname there is a family sharing it ("the Marsh consult").
+            return 0.85 if cue and (cue != "case" or low not in self.staff_first) else 0.0
         opener = sentence_start(text, tok.start)
+        if cue == "before" and toks[i - 1].low in lx.RELATIONS and low in self.given:
+            return 0.85  # "dad lee", "mum kerry": a given name right after a relation
         if low in self.weak or low in lx.GIVEN_WORD_NAMES:
+            if cue == "case":
+                return 0.8 if not self._wordish(text, toks, i) else 0.0
             if cue == "before" or cue and (cap or low in lx.GIVEN_WORD_NAMES or low in self.given):
                 return 0.85
             if not cap or upper:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import repeat
 
 from privacy import context, patterns
 from privacy.model import LABELS, Author, Finding, FindingType, Screening, StaffMember, Vocabulary
@@ -67,7 +68,7 @@ class Screener:
         )
         acronyms = frozenset(a.lower() for a in vocabulary.acronyms)
         self._first = frozenset(first)
-        self._names = NameFinder(self._first | frozenset(surnames), acronyms)
+        self._names = NameFinder(self._first, acronyms, frozenset(surnames))
         roles = list(vocabulary.roles) + [m.role for m in directory if m.role]
         self._role_after, self._role_before = context.role_pattern(roles)
 
@@ -88,7 +89,9 @@ class Screener:
         blocked = protected + [(c[1], c[2]) for c in found if c[0] is not FindingType.AGE]
         blocked += [m.span() for m in patterns.EMAIL.finditer(text)]  # kept staff e-mails too
         mine = frozenset(p.lower() for p in author.name.split()[1:])
-        found_names = self._names.find(text, blocked, mine)
+        found_names = [
+            n for n in map(_after_mention, repeat(text), self._names.find(text, blocked, mine)) if n
+        ]
         names = [n for n in found_names if not self._professional(text, n)]
         found.extend((FindingType.NAME, s, e, c) for s, e, c in names)
         found.extend(context.near_names(text, names))
@@ -133,6 +136,19 @@ class Screener:
         if self._role_after.match(text, end):
             return True
         return bool(self._role_before.search(text, max(0, start - 40), start))
+
+
+def _after_mention(text: str, span: tuple[int, int, float]) -> tuple[int, int, float] | None:
+    """'@Callum Rahman fam': the @mention is the colleague, the word after it the family.
+
+    A name span that starts at an @mention loses its first word (the colleague, whom Teams
+    names by first name); what follows is judged on its own.
+    """
+    start, end, conf = span
+    if start == 0 or text[start - 1] != "@":
+        return span
+    gap = re.search(r"[\s]+", text[start:end])
+    return (start + gap.end(), end, conf) if gap else None
 
 
 def _nicknames(name: str) -> set[str]:

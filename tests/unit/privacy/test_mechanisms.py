@@ -123,3 +123,37 @@ def test_a_professional_named_after_their_role_is_kept(
     screener: Screener, priya: Author, text: str
 ) -> None:
     assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("@Priya Kowalski fam - mum has been discharged", "Kowalski"),
+        ("@Callum Dunmore consult moved to Weds", "Dunmore"),
+    ],
+)
+def test_the_word_after_an_at_mention_is_judged_on_its_own(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    result = found(screener, text, priya)
+    assert result.get(name) is T.NAME
+    assert not any(s.startswith(("Priya", "Callum")) for s in result)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("back from the Whitcombe home visit, worse", "Whitcombe"),
+        ("Marsh consult moved to Friday", "Marsh"),  # Ellie Marsh is staff
+        ("spoke to dad kerry on the phone", "kerry"),
+    ],
+)
+def test_case_work_nouns_and_relations_cue_a_name(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+def test_a_colleague_before_consult_is_kept(screener: Screener, priya: Author) -> None:
+    text = "Ellie consult at 2 then Tom review at 4"
+    assert screener.screen(text, priya).redacted == text
