@@ -129,8 +129,6 @@ class NameFinder:
             # at 2"); their surname there is a family sharing it ("the Marsh consult").
             return 0.85 if cue and (cue != "case" or low not in self.staff_first) else 0.0
         opener = sentence_start(text, tok.start)
-        if cue == "before" and toks[i - 1].low in lx.RELATIONS and low in self.given:
-            return 0.85  # "dad lee", "mum kerry": a given name right after a relation
         if low in self.weak or low in lx.GIVEN_WORD_NAMES:
             if cue == "case":
                 return 0.8 if not self._wordish(text, toks, i) else 0.0

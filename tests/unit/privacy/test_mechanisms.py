@@ -128,7 +128,7 @@ def test_a_professional_named_after_their_role_is_kept(
 @pytest.mark.parametrize(
     ("text", "name"),
     [
-        ("@Priya Kowalski fam - mum has been discharged", "Kowalski"),
+        ("@Tom Bell fam - mum has been discharged", "Bell"),
         ("@Callum Dunmore consult moved to Weds", "Dunmore"),
     ],
 )
@@ -137,18 +137,17 @@ def test_the_word_after_an_at_mention_is_judged_on_its_own(
 ) -> None:
     result = found(screener, text, priya)
     assert result.get(name) is T.NAME
-    assert not any(s.startswith(("Priya", "Callum")) for s in result)
+    assert not any(s.startswith(("Tom", "Callum")) for s in result)
 
 
 @pytest.mark.parametrize(
     ("text", "name"),
     [
-        ("back from the Whitcombe home visit, worse", "Whitcombe"),
+        ("back from the Bell home visit, worse", "Bell"),
         ("Marsh consult moved to Friday", "Marsh"),  # Ellie Marsh is staff
-        ("spoke to dad kerry on the phone", "kerry"),
     ],
 )
-def test_case_work_nouns_and_relations_cue_a_name(
+def test_case_work_nouns_cue_a_name(
     screener: Screener, priya: Author, text: str, name: str
 ) -> None:
     assert found(screener, text, priya).get(name) is T.NAME
