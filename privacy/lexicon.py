@@ -103,3 +103,8 @@ NAME_VERBS = _words(
     struggled became becomes moved continues continued shared alleged alleges cannot can't
     can will would won't isn't wasn't hasn't doesn't didn't does did needs needed""",
 )
+# Capital abbreviations that follow "mum's"/"dad's" as a field, not as initials ("dad's NI").
+FIELD_ABBREVIATIONS = _words(
+    """ni nino dob nhs gp hv sw edd uc pip dla esa jsa mh dv da sm ce cse ehcp sen send iq
+    id ref no tel mob num reg cin cp lac iro mash fd eh taf gcp dash marac mappa pcso pc dc"""
+)

@@ -44,6 +44,13 @@ CASE_AFTER = re.compile(
     r"review|case|sign-off|referral|panel|strat)\b",
     re.IGNORECASE,
 )
+# A bare number after a given name is an age ("Phoebe 12 self-harm", "summer 11 mason 8"),
+# not a time, date, measure or list position.
+BARE_AGE_AFTER = re.compile(
+    r"[ \t]+(?:1[0-9]|[1-9])(?!\d|[:/.,-]\d|\s*(?:am|pm|%|th|st|nd|rd|x\b|times|mins?|hours?|"
+    r"hrs|days|weeks|wks|miles|o'?clock|/|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
+    re.IGNORECASE,
+)
 MONTHISH = re.compile(r"\s*\d|\s+(?:19|20)\d\d")
 SEASON_AFTER = re.compile(r"\s+(?:holidays?|term|half|hols|break|camp|school|club)\b", re.I)
 
@@ -124,6 +131,22 @@ class NameFinder:
             return self._initial(text, toks, i, cue)
         cap = core[0].isupper()
         upper = core.isupper()
+        if (
+            not cue
+            and low in self.given
+            and low not in staff
+            and low not in lx.MONTHS
+            and BARE_AGE_AFTER.match(text, tok.end)
+        ):
+            cue = "after"
+        if (
+            len(core) in (2, 3)
+            and upper
+            and cue
+            and low not in self.acronyms
+            and low not in lx.FIELD_ABBREVIATIONS
+        ):
+            return 0.8  # initials standing for a family member: "mum KL", "TK, 15,"
         if low in staff:
             # A colleague's first name before "consult" is the colleague ("Tom consult
             # at 2"); their surname there is a family sharing it ("the Marsh consult").

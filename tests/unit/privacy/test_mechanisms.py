@@ -156,3 +156,46 @@ def test_case_work_nouns_cue_a_name(
 def test_a_colleague_before_consult_is_kept(screener: Screener, priya: Author) -> None:
     text = "Ellie consult at 2 then Tom review at 4"
     assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "initials"),
+    [
+        ("mum TW and dad RK both at the TAF", "TW"),
+        ("Child is RK 6, stays with nan", "RK"),
+        ("can someone pick up DM, 14, missing again", "DM"),
+    ],
+)
+def test_capital_initials_with_a_family_cue(
+    screener: Screener, priya: Author, text: str, initials: str
+) -> None:
+    assert found(screener, text, priya).get(initials) is T.NAME
+
+
+def test_acronyms_with_a_number_are_kept(screener: Screener, priya: Author) -> None:
+    text = "EH 3 cases, CIN 2, CP 1 this week"
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("consult pls\nRuby 12 self-harm, not eating", "Ruby"),
+        ("kids summer 6 and hunter 3 at home alone", "summer"),
+    ],
+)
+def test_a_bare_age_after_a_given_name_cues_it(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rota: Tom Okafor\n12-14 Jan, Ellie cover",
+        "Summer 10:30 slot is free, June 12 too",
+    ],
+)
+def test_numbers_that_are_not_ages_do_not_cue(screener: Screener, priya: Author, text: str) -> None:
+    assert screener.screen(text, priya).redacted == text
