@@ -111,6 +111,31 @@ NAMED_STREET = re.compile(
     rf"|\b(?:[A-Z][a-z]+ ){{1,2}}(?:Road|Street|Avenue|Lane|Close|Drive|Crescent|Terrace|"
     rf"Gardens|Grove|Mews|Court|Estate|Way|Walk|Parade|Boulevard|Wynd)\b",
 )
+# Addresses described rather than numbered: "the flat over the bakery on Mill Lane, Town",
+# "the caravan behind the garage at Fold End", "No. 14 on the Brookfield estate".
+_CAP = r"[A-Z][\w'’&-]*"
+_CAPRUN = rf"(?:the )?{_CAP}(?: (?:{_CAP}|&))*"
+_TOWN = r"(?: [a-z]+(?=,))?(?:,? [A-Z][a-z]+(?: [A-Z][a-z]+)?\b)?"
+_DWELLING = (
+    r"(?:static caravan|granny flat|end terrace|mid terrace|flat|bungalow|maisonette|caravan|"
+    r"house|terrace|cottage|bedsit|lay-by|farmhouse|annexe|(?:room|pitch|plot|unit|no\.?)(?= ?\d))"
+)
+_BESIDE = (
+    r"(?:above|over|behind|next to|next door to|opposite|beside|at the (?:end|back|top|bottom) "
+    r"of|round the back of|on|at|off|by|near)"
+)
+DESCRIBED = re.compile(
+    rf"\b(?:(?i:the|a|an) )?(?i:{_DWELLING})(?: ?\d{{1,4}}[a-z]?)?,? (?i:{_BESIDE}) "
+    rf"(?:(?!(?i:and|but|so|because|with|for|from)\b)[\w'’-]+ ){{0,4}}?"
+    rf"{_CAPRUN}(?: (?i:on|in|off|at) {_CAPRUN})?{_TOWN}"
+    rf"|\b(?i:above|over|behind) the [a-z]+ (?i:on|in) (?:{_CAP} )+(?i:{_STREET})\b{_TOWN}"
+    rf"|(?<![\w'’-])(?:[A-Z][\w'’-]+ ){{1,2}}(?i:travellers?'?|caravan|gypsy) (?i:site|park)"
+    rf"(?:,? (?i:pitch|plot|unit) \d+)?"
+    rf"|\b(?i:room|flat|pitch|plot|unit) \d+[a-z]?(?:,| at| in) (?:the )?(?:{_CAP} )*{_CAP}"
+    rf"(?: (?i:hostel|hotel|refuge|inn|b&b|lodge))?{_TOWN}"
+    rf"|\b(?i:lives?|living|staying|moved|address|addr)(?: \w+)? (?i:at|to|in) "
+    rf"(The (?:{_CAP} )*{_CAP}{_TOWN})"
+)
 CUE_LEAD = re.compile(r"(?i:\w+(?: \w+)? (?:on|at|in|to|near|around) )(?=the |\S)")
 _SCHOOL = (
     r"(?:primary|infants?|junior|academy|high school|high|secondary school|school|college|"
@@ -241,6 +266,9 @@ def ages(text: str) -> Iterator[Candidate]:
 
 def addresses(text: str) -> Iterator[Candidate]:
     """Numbered street addresses, flats, and named streets where someone lives."""
+    for m in DESCRIBED.finditer(text):
+        start = m.start(1) if m.group(1) else m.start()
+        yield T.ADDRESS, start, m.end(), 0.75
     for pattern, conf in ((ADDRESS, 0.9), (FLAT, 0.9), (NAMED_STREET, 0.7)):
         for m in pattern.finditer(text):
             start = m.start()

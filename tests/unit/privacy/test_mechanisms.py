@@ -199,3 +199,33 @@ def test_a_bare_age_after_a_given_name_cues_it(
 )
 def test_numbers_that_are_not_ages_do_not_cue(screener: Screener, priya: Author, text: str) -> None:
     assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "the flat above the florist on Kiln Street, Westbury",
+        "the bungalow behind the Baptist church, Westbury",
+        "the caravan next to the scrapyard at Hob Lane",
+        "the house at the end of Quarry Row",
+        "No. 9 on the Larkhill estate",
+        "Ashgrove traveller site, pitch 12",
+        "room 4 at the Anchor Inn, Westbury",
+    ],
+)
+def test_addresses_described_by_landmark(screener: Screener, priya: Author, address: str) -> None:
+    text = f"mum and the kids are now at {address} since Monday"
+    start = text.index(address)
+    spans = [f for f in screener.screen(text, priya).findings if f.type is T.ADDRESS]
+    assert any(f.start <= start and start + len(address) <= f.end for f in spans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TAF is in the room at Westbury Family Centre, then lunch",
+        "the house rules were agreed at the Family Centre",
+    ],
+)
+def test_meeting_places_are_not_addresses(screener: Screener, priya: Author, text: str) -> None:
+    assert T.ADDRESS not in screener.screen(text, priya).types()
