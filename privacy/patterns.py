@@ -34,6 +34,11 @@ CASE_CUE = re.compile(
     _I,
 )
 REF_TOKEN = re.compile(r"(?=[A-Z/-]*\d)[A-Z]{0,4}[-/]?\d[\dA-Z/-]*(?: \d[\d/-]*)*", _I)
+# Police and Front Door incident numbers have a shape of their own: prefix, year, serial
+# ("AB-26-104233"); a booking or ticket code ("LB-44821") has no year part.
+INCIDENT = re.compile(r"(?<![\w/-])[A-Z]{2,4}-\d{2}-\d{4,7}(?![\w/-])")
+# A system prefix glued to its number ("EHM-198822") is part of the reference.
+GLUED_PREFIX = re.compile(r"(?<![\w-])[A-Z]{2,5}[-/]$")
 LONG_NUMBER = re.compile(r"(?<![\w/.:-])\d{6,9}(?![\w/:-])")
 VRM = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b|\b[a-z]{2}\d{2} [a-z]{3}\b")
 VRM_CUE = re.compile(
@@ -78,7 +83,7 @@ BORN_YEAR = re.compile(r"\b(?:born(?: in)?|dob:?|d\.o\.b\.?:?) ((?:19|20)\d\d)\b
 AGE = re.compile(
     r"\b(?:aged?:? ?\d{1,2}(?: ?(?:months?|mths?|weeks?|yrs?|years?))?"
     r"|ages \d{1,2}(?:(?:, ?| and | ?& ?)\d{1,2})+"
-    r"|\d{1,2}(?: ?- ?| )?(?:years?|yrs?|yr|months?|mths?|weeks?|wks?)(?: ?- ?| )?old"
+    r"|\d{1,2}(?: ?- ?| )?(?:years?|yrs?|yr|months?|mths?|weeks?|wks?|days?)(?: ?- ?| )?old"
     r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr)(?![\w/])"
     r"|(?:(?<=\bhe's )|(?<=\bshe's )|(?<=\bhe is )|(?<=\bshe is )|(?<=he’s ))\d{1,2}\b"
     r"(?!\s*(?:am|pm|:|\.\d|/|%|weeks|days|hours|mins|times|x)))",
@@ -218,8 +223,14 @@ def numbers(text: str) -> Iterator[Candidate]:
         if ref and not any(s <= ref.start() < e for s, e in taken):
             value = ref.group(0).rstrip("/-")
             if sum(c.isdigit() for c in value) >= 4 or upn.is_valid(value):
-                taken.append((ref.start(), ref.start() + len(value)))
-                yield T.CASE_REFERENCE, ref.start(), ref.start() + len(value), 0.9
+                glued = GLUED_PREFIX.search(text, max(0, ref.start() - 6), ref.start())
+                start = glued.start() if glued else ref.start()
+                taken.append((start, ref.start() + len(value)))
+                yield T.CASE_REFERENCE, start, ref.start() + len(value), 0.9
+    for m in INCIDENT.finditer(text):
+        if not any(s <= m.start() < e for s, e in taken):
+            taken.append(m.span())
+            yield T.CASE_REFERENCE, m.start(), m.end(), 0.85
     taken.extend(m.span() for m in PHONE.finditer(text))
     for m in LONG_NUMBER.finditer(text):
         if not any(s <= m.start() < e for s, e in taken):

@@ -229,3 +229,70 @@ def test_addresses_described_by_landmark(screener: Screener, priya: Author, addr
 )
 def test_meeting_places_are_not_addresses(screener: Screener, priya: Author, text: str) -> None:
     assert T.ADDRESS not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("EHM-304117 is the sibling record", "EHM-304117"),
+        ("police came out, incident DP-26-773190 logged", "DP-26-773190"),
+        ("last one was NW-25-40813 per the DASH", "NW-25-40813"),
+    ],
+)
+def test_case_references_by_prefix_and_shape(
+    screener: Screener, priya: Author, text: str, ref: str
+) -> None:
+    assert found(screener, text, priya).get(ref) is T.CASE_REFERENCE
+
+
+def test_a_booking_code_without_a_year_part_is_kept(screener: Screener, priya: Author) -> None:
+    text = "interpreter booked, code TB-55120 for the agency"
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Darren's mob 07700900312 but he rarely answers", "07700900312"),
+        ("mums ph 07700 900 318, happy for texts", "07700 900 318"),
+        ("mum Lisa DOB 3.3.91, mob +44 7700 900 417", "+44 7700 900 417"),
+    ],
+)
+def test_family_phones_by_possessive_and_relation(
+    screener: Screener, priya: Author, text: str, phone: str
+) -> None:
+    assert found(screener, text, priya).get(phone) is T.PHONE
+
+
+def test_the_authors_own_mobile_is_kept(screener: Screener, priya: Author) -> None:
+    text = "any questions ring me, mob 07700 900 111"
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("new baby T 12 days old, mum tired", "12 days old"),
+        ("baby 9 weeks + dad drinking again", "9 weeks"),
+        ("Kayden will be 6 wks at the review", "6 wks"),
+        ("mum Gemma Pyke (33, DOB 3 Mar '93) rang", "33"),
+        ("Storm Pyke 12/04/2009 (17) is NEET", "17"),
+        ("Dylan DOB 2009-05-01, 17, NEET", "17"),
+        ("Kayden is 7 not 6, checked with school", "6"),
+    ],
+)
+def test_ages_by_unit_bracket_and_neighbour(
+    screener: Screener, priya: Author, text: str, age: str
+) -> None:
+    assert found(screener, text, priya).get(age) is T.AGE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the parents group runs 6 weeks in the spring",
+        "mum 20 weeks pregnant, midwife aware",
+    ],
+)
+def test_durations_are_not_ages(screener: Screener, priya: Author, text: str) -> None:
+    assert T.AGE not in screener.screen(text, priya).types()
