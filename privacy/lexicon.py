@@ -51,7 +51,10 @@ GIVEN_WORD_NAMES = _words(
     guy dean glen carol penny sandy cliff rusty bunny cherry candy""",
 )
 # Words after which a month name is a date, not a girl called June.
-MONTH_BEFORE = _words("since in from until till by of early late mid end last next this during")
+MONTH_BEFORE = _words(
+    "since in from until till til by of early late mid end last next this during out due back "
+    "before after around"
+)
 MONTHS = _words(
     """january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec""",

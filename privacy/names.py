@@ -23,7 +23,7 @@ AFTER_CUE = re.compile(
     r"mobile|phone|number|email|address|class|teacher|health|bedroom|room|weight|name|"
     r"birthday|injuries|injury|bruis\w*|disclosure|presentation|sw|gp|hv)\b|"
     r"(?:half|step|older|younger|little|big|baby|new|little)\b)"
-    r"|\s*\(\s*\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-|\.(?!\d)|$)"
+    r"|\s*\(\s*(?!0\d{3}|\+)\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-|\.(?!\d)|$)"
     r"|\s+(?:is|was|aged?|turned|turns)\s+\d{1,2}\b(?!\s*(?:am|pm|:|\.\d|/|th|st|nd|rd))"
     r"|\s+\d{1,2}\s*(?:yrs?|yo|y/o|years|months)\b|\s*\((?:aged?|dob|d\.o\.b)"
     r"|,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle|baby)\b"
@@ -49,6 +49,15 @@ CASE_AFTER = re.compile(
 BARE_AGE_AFTER = re.compile(
     r"[ \t]+(?:1[0-9]|[1-9])(?!\d|[:/.,-]\d|\s*(?:am|pm|%|th|st|nd|rd|x\b|times|mins?|hours?|"
     r"hrs|days|weeks|wks|miles|o'?clock|/|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
+    re.IGNORECASE,
+)
+# A field label just before a lone Y or N: the letter is the answer, not a child's initial.
+FIELD_ANSWER = re.compile(r"(?:^|\n|\s\s|[|,;])\s*[A-Za-z][\w /-]{1,24}:\s*$")
+# An organisation, not a person: "Fellside Perinatal", "the Ashby crisis team".
+ORG_AFTER = re.compile(
+    r"\s+(?:(?:crisis|duty|perinatal|outreach|mental health|early help|family support)\s+)?"
+    r"(?:team|service|services|perinatal|clinic|surgery|practice|hub|centre|center|unit|ward|"
+    r"trust|partnership|project|charity|foundation|hospital)\b",
     re.IGNORECASE,
 )
 MONTHISH = re.compile(r"\s*\d|\s+(?:19|20)\d\d")
@@ -127,6 +136,10 @@ class NameFinder:
         if low in lx.FUNCTION_WORDS and len(core) > 1:
             return 0.0
         cue = self._cue(text, toks, i)
+        if core[0].isupper() and not cue and ORG_AFTER.match(text, tok.end):
+            return 0.0
+        if ORG_AFTER.fullmatch(" " + low) and low not in self.weak and low not in self.strong:
+            return 0.0  # the organisation word itself ("Westbury Perinatal")
         if len(core) == 1:
             return self._initial(text, toks, i, cue)
         cap = core[0].isupper()
@@ -181,8 +194,12 @@ class NameFinder:
             or _CONT.match(text, tok.end)
             or text[tok.start - 1 : tok.start] in "&/-"
             and tok.start
+            or tok.start
+            and text[tok.start - 1].isdigit()  # "4s and 5s" are scores, not initials
         ):
             return 0.0
+        if tok.core in "YN" and FIELD_ANSWER.search(text, max(0, tok.start - 30), tok.start):
+            return 0.0  # "Consent: Y", "Urgent: N" answer a form field
         if tok.core.islower():
             pair = initial_pair(text, toks, i)
             return 0.7 if tok.core not in "ax" and (cue or pair) else 0.0

@@ -296,3 +296,22 @@ def test_ages_by_unit_bracket_and_neighbour(
 )
 def test_durations_are_not_ages(screener: Screener, priya: Author, text: str) -> None:
     assert T.AGE not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Consent: Y\nLevel: 3\nUrgent: N",
+        "Consent: Y  Level: 2  Urgent: N",
+        "GCP2 mostly 3s and 4s, a 5 for hygiene",
+        "have you tried Westbury Perinatal? or the Ashby crisis team",
+        "rota: Ellie (01632 960117) on the 23rd",
+        "dad gets out Jan, mum anxious about it",
+    ],
+)
+def test_shapes_that_are_not_family_names(screener: Screener, priya: Author, text: str) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+def test_a_child_initial_on_a_form_is_still_found(screener: Screener, priya: Author) -> None:
+    assert found(screener, "Child: J (4)\nConsent: Y", priya).get("J") is T.NAME
