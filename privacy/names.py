@@ -140,6 +140,8 @@ class NameFinder:
             return 0.0
         if ORG_AFTER.fullmatch(" " + low) and low not in self.weak and low not in self.strong:
             return 0.0  # the organisation word itself ("Westbury Perinatal")
+        if i > 0 and toks[i - 1].low in ("st", "saint") and core[0].isupper():
+            return 0.0  # "St Mary's" is a saint's name: a school or church, not a person
         if len(core) == 1:
             return self._initial(text, toks, i, cue)
         cap = core[0].isupper()

@@ -293,6 +293,8 @@ def schools(text: str) -> Iterator[Candidate]:
     """Named schools and nurseries, capitalised or after 'attends'/'goes to'."""
     for m in SCHOOL.finditer(text):
         words = m.group(0).split()
+        if len(words) > 1 and words[-1] == "high" and words[-2].isupper():
+            continue  # "MARAC high", "DASH high": a risk level, not a school
         if words[0].lower() not in GENERIC_SCHOOL_WORDS or words[0] in ("St", "St."):
             yield T.SCHOOL, m.start(), m.end(), 0.85
     for m in SCHOOL_LOWER.finditer(text):

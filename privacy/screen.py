@@ -15,6 +15,11 @@ URL = re.compile(
     r"\bhttps?://\S+|\bwww\.\S+|(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?:gov|nhs|ac|co|org|sch)"
     r"\.uk\b|(?<![\w.-])[\w-]+\.(?:com|org|net|uk)\b"
 )
+TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+$")
+SCHOOL_AFTER = re.compile(
+    r"\s+(?:at|from)\s+(?:the\s+)?(?:school|nursery|college|academy|St\.?\s|Saint\s"
+    r"|(?:[A-Z][\w'’]*\s+){1,3}(?:Primary|High|Academy|School|Nursery|College|Juniors?|Infants?)\b)"
+)
 STAFF_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Nurse", "PC", "DC", "DS")
 # A name finding lying inside these is never family data, whatever it looks like.
 _PRIORITY = {FindingType.NAME: 0, FindingType.AGE: 1, FindingType.CASE_REFERENCE: 1}
@@ -136,6 +141,8 @@ class Screener:
             return False
         if self._role_after.match(text, end):
             return True
+        if TITLE_BEFORE.search(text, max(0, start - 6), start) and SCHOOL_AFTER.match(text, end):
+            return True  # "Mrs Lindley at school", "Mr Hale from St Anne's": school staff
         return bool(self._role_before.search(text, max(0, start - 40), start))
 
 

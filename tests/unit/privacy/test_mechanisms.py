@@ -315,3 +315,26 @@ def test_shapes_that_are_not_family_names(screener: Screener, priya: Author, tex
 
 def test_a_child_initial_on_a_form_is_still_found(screener: Screener, priya: Author) -> None:
     assert found(screener, "Child: J (4)\nConsent: Y", priya).get("J") is T.NAME
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "has anyone asked Mrs Pemberton at school?",
+        "invite Mr Kowalczyk from St Anne's to the TAF",
+        "MARAC high, DASH high, no bail conditions",
+    ],
+)
+def test_school_staff_saints_and_risk_levels_are_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+def test_a_teacher_named_with_the_school_is_kept(screener: Screener, priya: Author) -> None:
+    result = found(screener, "Mrs Quayle from Westbury Primary rang", priya)
+    assert "Quayle" not in " ".join(result)
+
+
+def test_a_titled_parent_is_still_found(screener: Screener, priya: Author) -> None:
+    assert found(screener, "spoke to Mrs Quayle, mum of Kayden", priya).get("Quayle") is T.NAME
