@@ -162,6 +162,8 @@ class NameFinder:
             and low not in lx.FIELD_ABBREVIATIONS
         ):
             return 0.8  # initials standing for a family member: "mum KL", "TK, 15,"
+        if self._compound_given(low):
+            return 0.85  # "ivy-grace", "Amelia-Rose": two given names joined, any case
         if low in staff:
             # A colleague's first name before "consult" is the colleague ("Tom consult
             # at 2"); their surname there is a family sharing it ("the Marsh consult").
@@ -212,6 +214,19 @@ class NameFinder:
             pair = nxt is not None and nxt.low == "and" and text[tok.end : tok.end + 1] == " "
             return 0.8 if cue or pair and initial_after(toks, i + 1) else 0.0
         return 0.8
+
+    def _compound_given(self, low: str) -> bool:
+        """Morphology: a hyphenated pair of given names is a (double-barrelled) given name."""
+        if "-" not in low:
+            return False
+        parts = low.split("-")
+        return len(parts) == 2 and all(
+            len(p) > 2
+            and p not in lx.MONTHS
+            and p not in lx.FUNCTION_WORDS
+            and (p in self.given or p in lx.GIVEN_WORD_NAMES)
+            for p in parts
+        )
 
     def _wordish(self, text: str, toks: list[Tok], i: int) -> bool:
         """A word-name used as a word here: a month before a number, 'Summer holidays'."""

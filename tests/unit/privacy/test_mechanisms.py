@@ -338,3 +338,21 @@ def test_a_teacher_named_with_the_school_is_kept(screener: Screener, priya: Auth
 
 def test_a_titled_parent_is_still_found(screener: Screener, priya: Author) -> None:
     assert found(screener, "spoke to Mrs Quayle, mum of Kayden", priya).get("Quayle") is T.NAME
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("kids are poppy-grace and jack, both at home", "poppy-grace"),
+        ("Ella-Rose saying she wants to go home", "Ella-Rose"),
+    ],
+)
+def test_double_barrelled_given_names(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+def test_hyphenated_words_are_not_names(screener: Screener, priya: Author) -> None:
+    text = "a well-being check and a follow-up, self-referral done"
+    assert screener.screen(text, priya).redacted == text
