@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from privacy import lexicon as lx
 from privacy.tokens import (
@@ -83,7 +84,11 @@ class NameFinder:
         self.acronyms = acronyms
 
     def find(
-        self, text: str, blocked: list[tuple[int, int]], shared: frozenset[str] = frozenset()
+        self,
+        text: str,
+        blocked: list[tuple[int, int]],
+        shared: frozenset[str] = frozenset(),
+        professional: Callable[[int, int], bool] | None = None,
     ) -> list[tuple[int, int, float]]:
         """Name spans (start, end, confidence) outside the blocked spans.
 
@@ -95,7 +100,40 @@ class NameFinder:
         for i, tok in enumerate(toks):
             tok.name = self._score(text, toks, i, staff)
         self._spread(text, toks)
+        self._repeat(text, toks, staff, professional)
         return merge(text, toks)
+
+    def _repeat(
+        self,
+        text: str,
+        toks: list[Tok],
+        staff: frozenset[str],
+        professional: Callable[[int, int], bool] | None,
+    ) -> None:
+        """A name found once in a message names the same person wherever it recurs there.
+
+        "TK, 15, ... TK's little sister": the cue is met once. Colleagues' names, function
+        words and @mentions are not carried; a name that is also a word ("rose", "will") is
+        carried only in the same spelling and case it was found in.
+        """
+        found = {
+            t.core
+            for t in toks
+            if t.name >= 0.8 and not (professional and professional(t.start, t.end))
+        }
+        if not found:
+            return
+        lows = {c.lower() for c in found}
+        for tok in toks:
+            if tok.name or tok.low not in lows or tok.low in staff:
+                continue
+            if tok.low in lx.FUNCTION_WORDS or tok.low in lx.NOT_NAMES or len(tok.core) < 2:
+                continue
+            if text[tok.start - 1 : tok.start] == "@":
+                continue
+            if tok.low in self.words and tok.core not in found:
+                continue
+            tok.name = 0.7
 
     def _cue(self, text: str, toks: list[Tok], i: int) -> str:
         """'before' for a relation or title just before token i, 'after' for an age etc."""

@@ -95,7 +95,15 @@ class Screener:
         blocked += [m.span() for m in patterns.EMAIL.finditer(text)]  # kept staff e-mails too
         mine = frozenset(p.lower() for p in author.name.split()[1:])
         found_names = [
-            n for n in map(_after_mention, repeat(text), self._names.find(text, blocked, mine)) if n
+            n
+            for n in map(
+                _after_mention,
+                repeat(text),
+                self._names.find(
+                    text, blocked, mine, lambda s, e: self._professional(text, (s, e, 0.0))
+                ),
+            )
+            if n
         ]
         names = [n for n in found_names if not self._professional(text, n)]
         found.extend((FindingType.NAME, s, e, c) for s, e, c in names)

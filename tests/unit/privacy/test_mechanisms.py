@@ -356,3 +356,14 @@ def test_double_barrelled_given_names(
 def test_hyphenated_words_are_not_names(screener: Screener, priya: Author) -> None:
     text = "a well-being check and a follow-up, self-referral done"
     assert screener.screen(text, priya).redacted == text
+
+
+def test_a_name_cued_once_is_found_where_it_recurs(screener: Screener, priya: Author) -> None:
+    text = "can someone look at DW, 15, missing again. DW back home now"
+    result = screener.screen(text, priya)
+    assert "DW" not in result.redacted
+
+
+def test_a_professional_is_not_carried_to_other_mentions(screener: Screener, priya: Author) -> None:
+    text = "DSL Mrs Pemberton rang. Pemberton to send the chronology"
+    assert "Pemberton" in screener.screen(text, priya).redacted.split("rang.")[0]
