@@ -253,6 +253,10 @@ class NameFinder:
             return 0.8 if cue or pair and initial_after(toks, i + 1) else 0.0
         return 0.8
 
+    def _initials_ok(self, low: str) -> bool:
+        """Capital letters that may stand for a person rather than a service or a field."""
+        return low not in self.acronyms and low not in lx.FIELD_ABBREVIATIONS
+
     def _compound_given(self, low: str) -> bool:
         """Morphology: a hyphenated pair of given names is a (double-barrelled) given name."""
         if "-" not in low:
@@ -319,7 +323,9 @@ class NameFinder:
                 return True
             if j < i and core.isupper() and len(core) > 2:
                 return True  # SURNAME in capitals after a given name
-            surname = tok.low in self.strong or tok.low not in self.words
+            if j > i and core.isupper() and len(core) <= 3 and self._initials_ok(tok.low):
+                return True  # initials before a surname: "TJ Brennan", "KL Okafor"
+            surname = tok.low in self.strong or tok.low in self.weak or tok.low not in self.words
             if j < i and core.islower() and surname:
                 return toks[j].core.islower()  # lower-case surname after a lower-case name
         return False

@@ -367,3 +367,21 @@ def test_a_name_cued_once_is_found_where_it_recurs(screener: Screener, priya: Au
 def test_a_professional_is_not_carried_to_other_mentions(screener: Screener, priya: Author) -> None:
     text = "DSL Mrs Pemberton rang. Pemberton to send the chronology"
     assert "Pemberton" in screener.screen(text, priya).redacted.split("rang.")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("update on RJ Thistlewood, strat held", "RJ Thistlewood"),
+        ("spoke to mum hazel bell again today", "hazel bell"),
+    ],
+)
+def test_surnames_and_initials_beside_a_name(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+def test_a_service_acronym_before_a_surname_is_kept(screener: Screener, priya: Author) -> None:
+    result = found(screener, "CIN Thistlewood review on Monday", priya)
+    assert not any(s.startswith("CIN") for s in result)
