@@ -143,7 +143,7 @@ DESCRIBED = re.compile(
 )
 CUE_LEAD = re.compile(r"(?i:\w+(?: \w+)? (?:on|at|in|to|near|around) )(?=the |\S)")
 _SCHOOL = (
-    r"(?:primary|infants?|junior|academy|high school|high|secondary school|school|college|"
+    r"(?:primary|infants?|juniors?|academy|high school|high|secondary school|school|college|"
     r"nursery|pre-?school|sixth form|pru|day nursery|c of e primary)"
 )
 SCHOOL = re.compile(
@@ -156,6 +156,9 @@ SCHOOL_LOWER = re.compile(
     rf"moved to|started at|in) ((?:st |saint )?(?:{_WORD} ){{1,3}}{_SCHOOL}\b(?: school)?)",
     _I,
 )
+# A saint's-name school placed by its town ("Westbury St Anne's"); the bare "St Anne's" is
+# also a church or a parish, so it needs the town.
+SAINT_SCHOOL = re.compile(r"(?<![\w'’-])[A-Z][a-z]+ (?:St\.?|Saint) [A-Z][a-z]+['’]s(?![\w'’])")
 GENERIC_SCHOOL_WORDS = frozenset(
     "the his her their a new local current previous primary secondary high junior infant "
     "nursery same this that mainstream special private catholic faith village his/her "
@@ -297,6 +300,9 @@ def schools(text: str) -> Iterator[Candidate]:
             continue  # "MARAC high", "DASH high": a risk level, not a school
         if words[0].lower() not in GENERIC_SCHOOL_WORDS or words[0] in ("St", "St."):
             yield T.SCHOOL, m.start(), m.end(), 0.85
+    for m in SAINT_SCHOOL.finditer(text):
+        if m.group(0).split()[0].lower() not in GENERIC_SCHOOL_WORDS:
+            yield T.SCHOOL, m.start(), m.end(), 0.8
     for m in SCHOOL_LOWER.finditer(text):
         first = m.group(1).split()[0].lower()
         if first not in GENERIC_SCHOOL_WORDS:

@@ -385,3 +385,21 @@ def test_surnames_and_initials_beside_a_name(
 def test_a_service_acronym_before_a_surname_is_kept(screener: Screener, priya: Author) -> None:
     result = found(screener, "CIN Thistlewood review on Monday", priya)
     assert not any(s.startswith("CIN") for s in result)
+
+
+@pytest.mark.parametrize(
+    ("text", "school"),
+    [
+        ("Kayden is at Westbury St Anne's, year 2", "Westbury St Anne's"),
+        ("Rose at Ashby Juniors since September", "Ashby Juniors"),
+    ],
+)
+def test_schools_by_saint_and_juniors(
+    screener: Screener, priya: Author, text: str, school: str
+) -> None:
+    assert found(screener, text, priya).get(school) is T.SCHOOL
+
+
+def test_a_saints_name_alone_is_kept(screener: Screener, priya: Author) -> None:
+    text = "the hall at St Anne's is booked for the parents group"
+    assert screener.screen(text, priya).redacted == text
