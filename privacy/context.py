@@ -26,29 +26,47 @@ FIRST_PERSON = re.compile(
     r"|\bwork\b|\boffice\b|\bdesk\b|\bphone\b|\bcontact\b|\bext\b)[^\n]{0,30}$",
     _I,
 )
+# Whose number: a relation ("mums mob", "nan's landline"), or anyone's possessive just before
+# the phone word ("Kev's mob", "zara's new mob"), which is never the author's own "my mob".
 FAMILY_BEFORE = re.compile(
-    rf"\b(?:{_REL}|family|her|his|their|home|landline)\b['’s]*[^\n.!?]{{0,25}}$", _I
+    rf"(?:\b(?:{_REL}|family|her|his|their|home|landline)s?\b['’s]*(?:[^\n.!?]|\.(?=\d)){{0,40}}"
+    rf"|\b\w+['’]s\s+(?:new\s+|old\s+|latest\s+|current\s+)?(?:mob|mobile|ph|phone|no|number|"
+    rf"tel|landline|contact)\b[\s:.-]*(?:is\s+|on\s+)?)$",
+    _I,
 )
 NUMS = r"\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*"
 _UNIT = r"(?:yrs?|years?|y/?o|months?|mths?|weeks?|wks?)"
+_SHORT_UNIT = r"(?:days?|weeks?|wks?|months?|mths?|yrs?|years?)"
 _NOT_AGE = r"(?!\s*(?:am|pm|:|\.\d|/|%|th\b|st\b|nd\b|rd\b|weeks|days|hours|mins|times|x\b|-\d))"
 UNIT_AFTER = re.compile(rf"\s*{_UNIT}\b(?:\s*old\b)?", _I)
 AGE_AFTER_NAME = re.compile(
     rf"(?:['’]s)?(?:,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle))?"
-    rf"(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*{_UNIT}?\s*\)"
+    rf"(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*{_UNIT}?\s*[),;]"
     rf"|\s*,\s*({NUMS})\s*{_UNIT}?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\n|\.(?!\d)|;|"
     rf"\s+(?:is|has|was)\b)"
     rf"|\s+(\d{{1,2}})(?:\s*(?:yrs?|years?|y/?o))?\b{_NOT_AGE}"
-    rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b{_NOT_AGE})",
+    rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b{_NOT_AGE}"
+    rf"|\s+(?:will be|is now|is nearly|is almost)\s+(\d{{1,2}}\s*{_SHORT_UNIT}\b)"
+    rf"(?!\s*(?:ago|late)))",
     _I,
 )
 AGE_AFTER_RELATION = re.compile(
     rf"\b(?:{_REL})s?\s*(?:\(\s*({NUMS})\s*{_UNIT}?\s*\)"
     rf"|,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*,"
-    rf"|\s+(?:is|was|aged)\s+(\d{{1,2}})\b{_NOT_AGE})",
+    rf"|\s+(?:is|was|aged)\s+(\d{{1,2}})\b{_NOT_AGE}"
+    rf"|\s+(\d{{1,2}}\s*(?:days?|weeks?|wks?|months?|mths?)\b)(?=\s*(?:old\b|[,.;)+&(]|and\b|$)))",
     _I,
 )
-DOB_AFTER_NAME = re.compile(r"(?:['’]s)?\s*[(,]\s*(?:dob:?\s*)?", _I)
+# A date right after a name, bracketed, after a comma, or after the child's age
+# ("Rose (12/3/16)", "Leo Marsh 8/8/16", "rose 14 (5/10/12)"). Without a bracket or comma
+# the date must carry a year, so "Kayden 12/11 at 10" (a meeting) is not a birth date.
+DOB_AFTER_NAME = re.compile(
+    r"(?:['’]s)?(?:\s+\d{1,2}(?![\d/.:-])(?:\s*(?:yrs?|y/?o))?)?"
+    r"\s*(?:([(,])\s*(?:dob:?\s*)?|(?:dob:?\s*)?)",
+    _I,
+)
+HAS_YEAR = re.compile(r"(?:\d[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d|\d{4}|['’]\d\d)$")
+MEETING_AFTER = re.compile(r"\s*(?:at\s*|@\s*)?\d{1,2}(?::|\.\d\d|\s*(?:am|pm)\b)", _I)
 ROLE_TAIL = (
     r"(?:\s*(?:,|\(|-|–)?\s*(?:is\s+)?(?:the|our|their|a|his|her|from|at)?\s*(?:school'?s?\s+)?)"
 )
@@ -60,8 +78,8 @@ def role_pattern(extra_roles: Iterable[str]) -> tuple[re.Pattern[str], re.Patter
     alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     after = re.compile(rf"{ROLE_TAIL}(?:{alts})\b", _I)
     before = re.compile(
-        rf"(?:\b(?:{alts})|\b(?:{'|'.join(sorted(lx.GREETINGS))})|@)[\s,(:–-]*"
-        rf"(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?$",
+        rf"(?:\b(?:{alts})(?:\s+(?:is|was|=|now))?|\b(?:{'|'.join(sorted(lx.GREETINGS))})|@)"
+        rf"[\s,(:–-]*(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?$",
         _I,
     )
     return after, before
@@ -142,16 +160,40 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
     for _, end, _ in names:
         m = AGE_AFTER_NAME.match(text, end)
         if m:
-            g = next(i for i in (1, 2, 3, 4) if m.group(i))
+            g = next(i for i in (1, 2, 3, 4, 5) if m.group(i))
             yield from _each_number(text, m.start(g), m.group(g))
         d = DOB_AFTER_NAME.match(text, end)
         if d:
             date = DATE.match(text, d.end())
-            if date:
+            if date and (
+                d.group(1)
+                or HAS_YEAR.search(date.group(0))
+                and not MEETING_AFTER.match(text, date.end())
+            ):
                 yield T.DATE_OF_BIRTH, date.start(), date.end(), 0.8
     for m in AGE_AFTER_RELATION.finditer(text):
-        g = next(i for i in (1, 2, 3) if m.group(i))
+        g = next(i for i in (1, 2, 3, 4) if m.group(i))
         yield from _each_number(text, m.start(g), m.group(g))
+
+
+# An age just after a birth date ("09/12/2004 (21)", "DOB 2010-09-30, 16, NEET").
+AGE_AFTER_DOB = re.compile(r"\s*(?:\(\s*(\d{1,2})\s*\)|,\s*(\d{1,2})(?=\s*(?:,|;|\.|$|\n)))")
+# A correction or alternative to an age found ("rowan is 4 not 3", "7 or 8").
+AGE_ALTERNATIVE = re.compile(rf"\s+(?:not|or|nearly|maybe)\s+(\d{{1,2}})\b{_NOT_AGE}", _I)
+
+
+def around_findings(text: str, found: list[Candidate]) -> Iterator[Candidate]:
+    """Ages that lean on another finding: after a birth date, or corrected after an age."""
+    for kind, _, end, _ in found:
+        if kind is T.DATE_OF_BIRTH:
+            m = AGE_AFTER_DOB.match(text, end)
+            if m:
+                g = 1 if m.group(1) else 2
+                yield T.AGE, m.start(g), m.end(g), 0.75
+        elif kind is T.AGE:
+            m = AGE_ALTERNATIVE.match(text, end)
+            if m:
+                yield T.AGE, m.start(1), m.end(1), 0.75
 
 
 def _each_number(text: str, offset: int, group: str) -> Iterator[Candidate]:

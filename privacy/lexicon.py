@@ -51,7 +51,10 @@ GIVEN_WORD_NAMES = _words(
     guy dean glen carol penny sandy cliff rusty bunny cherry candy""",
 )
 # Words after which a month name is a date, not a girl called June.
-MONTH_BEFORE = _words("since in from until till by of early late mid end last next this during")
+MONTH_BEFORE = _words(
+    "since in from until till til by of early late mid end last next this during out due back "
+    "before after around"
+)
 MONTHS = _words(
     """january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec""",
@@ -102,4 +105,9 @@ NAME_VERBS = _words(
     presents presented remains stays stayed goes went refuses refused missed misses struggles
     struggled became becomes moved continues continued shared alleged alleges cannot can't
     can will would won't isn't wasn't hasn't doesn't didn't does did needs needed""",
+)
+# Capital abbreviations that follow "mum's"/"dad's" as a field, not as initials ("dad's NI").
+FIELD_ABBREVIATIONS = _words(
+    """ni nino dob nhs gp hv sw edd uc pip dla esa jsa mh dv da sm ce cse ehcp sen send iq
+    id ref no tel mob num reg cin cp lac iro mash fd eh taf gcp dash marac mappa pcso pc dc"""
 )

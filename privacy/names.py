@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from privacy import lexicon as lx
 from privacy.tokens import (
@@ -23,10 +24,11 @@ AFTER_CUE = re.compile(
     r"mobile|phone|number|email|address|class|teacher|health|bedroom|room|weight|name|"
     r"birthday|injuries|injury|bruis\w*|disclosure|presentation|sw|gp|hv)\b|"
     r"(?:half|step|older|younger|little|big|baby|new|little)\b)"
-    r"|\s*\(\s*\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-|\.(?!\d)|$)"
+    r"|\s*\(\s*(?!0\d{3}|\+)\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-|\.(?!\d)|$)"
     r"|\s+(?:is|was|aged?|turned|turns)\s+\d{1,2}\b(?!\s*(?:am|pm|:|\.\d|/|th|st|nd|rd))"
     r"|\s+\d{1,2}\s*(?:yrs?|yo|y/o|years|months)\b|\s*\((?:aged?|dob|d\.o\.b)"
     r"|,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle|baby)\b"
+    r"|\s+(?:fam|family|household|siblings|kids|children)\b"
     r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b|\s+\d{1,2}\s+and\b|\s*\(\s*(?:y|yr|year)\s?\d{1,2}\s*\))",
     re.IGNORECASE,
 )
@@ -37,6 +39,28 @@ NOT_INITIAL_BEFORE = frozenset(
     zone box version scenario""".split()
 )
 _CONT = re.compile(r"[&/\d]|[-'’](?!s\b)\w|\.\w")
+# Case-work nouns after a surname name the family: "the Holt consult", "Nowak home visit".
+CASE_AFTER = re.compile(
+    r"\s+(?:fam|family|household|siblings|kids|children|consult|consultation|TAF|home visit|"
+    r"review|case|sign-off|referral|panel|strat)\b",
+    re.IGNORECASE,
+)
+# A bare number after a given name is an age ("Phoebe 12 self-harm", "summer 11 mason 8"),
+# not a time, date, measure or list position.
+BARE_AGE_AFTER = re.compile(
+    r"[ \t]+(?:1[0-9]|[1-9])(?!\d|[:/.,-]\d|\s*(?:am|pm|%|th|st|nd|rd|x\b|times|mins?|hours?|"
+    r"hrs|days|weeks|wks|miles|o'?clock|/|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
+    re.IGNORECASE,
+)
+# A field label just before a lone Y or N: the letter is the answer, not a child's initial.
+FIELD_ANSWER = re.compile(r"(?:^|\n|\s\s|[|,;])\s*[A-Za-z][\w /-]{1,24}:\s*$")
+# An organisation, not a person: "Fellside Perinatal", "the Ashby crisis team".
+ORG_AFTER = re.compile(
+    r"\s+(?:(?:crisis|duty|perinatal|outreach|mental health|early help|family support)\s+)?"
+    r"(?:team|service|services|perinatal|clinic|surgery|practice|hub|centre|center|unit|ward|"
+    r"trust|partnership|project|charity|foundation|hospital)\b",
+    re.IGNORECASE,
+)
 MONTHISH = re.compile(r"\s*\d|\s+(?:19|20)\d\d")
 FAMILY_AFTER = re.compile(r"\s+family\b")  # matched in place: a slice to the end is O(n)
 SEASON_AFTER = re.compile(r"\s+(?:holidays?|term|half|hols|break|camp|school|club)\b", re.I)
@@ -45,23 +69,73 @@ SEASON_AFTER = re.compile(r"\s+(?:holidays?|term|half|hols|break|camp|school|clu
 class NameFinder:
     """Finds family names; staff/author/vocabulary spans are excluded by the caller."""
 
-    def __init__(self, staff_first: frozenset[str], acronyms: frozenset[str]) -> None:
+    def __init__(
+        self,
+        staff_first: frozenset[str],
+        acronyms: frozenset[str],
+        staff_surnames: frozenset[str] = frozenset(),
+    ) -> None:
         """Keep the lists once; staff first names are ambiguous with family names."""
         self.strong = lx.strong_names()
         self.weak = lx.weak_names()
         self.words = lx.english_words()
         self.given = lx.given_names()
         self.staff_first = staff_first
+        self.staff = staff_first | staff_surnames
         self.acronyms = acronyms
 
-    def find(self, text: str, blocked: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
-        """Name spans (start, end, confidence) outside the blocked spans."""
+    def find(
+        self,
+        text: str,
+        blocked: list[tuple[int, int]],
+        shared: frozenset[str] = frozenset(),
+        professional: Callable[[int, int], bool] | None = None,
+    ) -> list[tuple[int, int, float]]:
+        """Name spans (start, end, confidence) outside the blocked spans.
+
+        shared: more words that name staff (the author's surname) and so count as a family
+        name only with a cue or next to another name.
+        """
         index = Spans(blocked)
         toks = [t for t in tokenize(text) if not index.overlaps(t.start, t.end)]
+        staff = self.staff | shared if shared else self.staff
         for i, tok in enumerate(toks):
-            tok.name = self._score(text, toks, i)
+            tok.name = self._score(text, toks, i, staff)
         self._spread(text, toks)
+        self._repeat(text, toks, staff, professional)
         return merge(text, toks)
+
+    def _repeat(
+        self,
+        text: str,
+        toks: list[Tok],
+        staff: frozenset[str],
+        professional: Callable[[int, int], bool] | None,
+    ) -> None:
+        """A name found once in a message names the same person wherever it recurs there.
+
+        "TK, 15, ... TK's little sister": the cue is met once. Colleagues' names, function
+        words and @mentions are not carried; a name that is also a word ("rose", "will") is
+        carried only in the same spelling and case it was found in.
+        """
+        found = {
+            t.core
+            for t in toks
+            if t.name >= 0.8 and not (professional and professional(t.start, t.end))
+        }
+        if not found:
+            return
+        lows = {c.lower() for c in found}
+        for tok in toks:
+            if tok.name or tok.low not in lows or tok.low in staff:
+                continue
+            if tok.low in lx.FUNCTION_WORDS or tok.low in lx.NOT_NAMES or len(tok.core) < 2:
+                continue
+            if text[tok.start - 1 : tok.start] == "@":
+                continue
+            if tok.low in self.words and tok.core not in found:
+                continue
+            tok.name = 0.7
 
     def _cue(self, text: str, toks: list[Tok], i: int) -> str:
         """'before' for a relation or title just before token i, 'after' for an age etc."""
@@ -85,9 +159,11 @@ class NameFinder:
                 return "before"  # "partner called Storm", but not "called police"
             if prev.low == "the" and FAMILY_AFTER.match(text, tok.end) and tok.core[0].isupper():
                 return "after"  # "the Nwosu family"
+        if len(tok.core) > 1 and tok.core[0].isupper() and CASE_AFTER.match(text, tok.end):
+            return "case"
         return ""
 
-    def _score(self, text: str, toks: list[Tok], i: int) -> float:
+    def _score(self, text: str, toks: list[Tok], i: int, staff: frozenset[str]) -> float:
         """How sure we are that token i, on its own, is a family member's name."""
         tok = toks[i]
         low, core = tok.low, tok.core
@@ -96,14 +172,42 @@ class NameFinder:
         if low in lx.FUNCTION_WORDS and len(core) > 1:
             return 0.0
         cue = self._cue(text, toks, i)
+        if core[0].isupper() and not cue and ORG_AFTER.match(text, tok.end):
+            return 0.0
+        if ORG_AFTER.fullmatch(" " + low) and low not in self.weak and low not in self.strong:
+            return 0.0  # the organisation word itself ("Westbury Perinatal")
+        if i > 0 and toks[i - 1].low in ("st", "saint") and core[0].isupper():
+            return 0.0  # "St Mary's" is a saint's name: a school or church, not a person
         if len(core) == 1:
             return self._initial(text, toks, i, cue)
         cap = core[0].isupper()
         upper = core.isupper()
-        if low in self.staff_first:
-            return 0.85 if cue else 0.0
+        if (
+            not cue
+            and low in self.given
+            and low not in staff
+            and low not in lx.MONTHS
+            and BARE_AGE_AFTER.match(text, tok.end)
+        ):
+            cue = "after"
+        if (
+            len(core) in (2, 3)
+            and upper
+            and cue
+            and low not in self.acronyms
+            and low not in lx.FIELD_ABBREVIATIONS
+        ):
+            return 0.8  # initials standing for a family member: "mum KL", "TK, 15,"
+        if self._compound_given(low):
+            return 0.85  # "ivy-grace", "Amelia-Rose": two given names joined, any case
+        if low in staff:
+            # A colleague's first name before "consult" is the colleague ("Tom consult
+            # at 2"); their surname there is a family sharing it ("the Marsh consult").
+            return 0.85 if cue and (cue != "case" or low not in self.staff_first) else 0.0
         opener = sentence_start(text, tok.start)
         if low in self.weak or low in lx.GIVEN_WORD_NAMES:
+            if cue == "case":
+                return 0.8 if not self._wordish(text, toks, i) else 0.0
             if cue == "before" or cue and (cap or low in lx.GIVEN_WORD_NAMES or low in self.given):
                 return 0.85
             if not cap or upper:
@@ -130,8 +234,12 @@ class NameFinder:
             or _CONT.match(text, tok.end)
             or text[tok.start - 1 : tok.start] in "&/-"
             and tok.start
+            or tok.start
+            and text[tok.start - 1].isdigit()  # "4s and 5s" are scores, not initials
         ):
             return 0.0
+        if tok.core in "YN" and FIELD_ANSWER.search(text, max(0, tok.start - 30), tok.start):
+            return 0.0  # "Consent: Y", "Urgent: N" answer a form field
         if tok.core.islower():
             pair = initial_pair(text, toks, i)
             return 0.7 if tok.core not in "ax" and (cue or pair) else 0.0
@@ -142,6 +250,23 @@ class NameFinder:
             pair = nxt is not None and nxt.low == "and" and text[tok.end : tok.end + 1] == " "
             return 0.8 if cue or pair and initial_after(toks, i + 1) else 0.0
         return 0.8
+
+    def _initials_ok(self, low: str) -> bool:
+        """Capital letters that may stand for a person rather than a service or a field."""
+        return low not in self.acronyms and low not in lx.FIELD_ABBREVIATIONS
+
+    def _compound_given(self, low: str) -> bool:
+        """Morphology: a hyphenated pair of given names is a (double-barrelled) given name."""
+        if "-" not in low:
+            return False
+        parts = low.split("-")
+        return len(parts) == 2 and all(
+            len(p) > 2
+            and p not in lx.MONTHS
+            and p not in lx.FUNCTION_WORDS
+            and (p in self.given or p in lx.GIVEN_WORD_NAMES)
+            for p in parts
+        )
 
     def _wordish(self, text: str, toks: list[Tok], i: int) -> bool:
         """A word-name used as a word here: a month before a number, 'Summer holidays'."""
@@ -193,7 +318,9 @@ class NameFinder:
                 return True
             if j < i and core.isupper() and len(core) > 2:
                 return True  # SURNAME in capitals after a given name
-            surname = tok.low in self.strong or tok.low not in self.words
+            if j > i and core.isupper() and len(core) <= 3 and self._initials_ok(tok.low):
+                return True  # initials before a surname: "TJ Brennan", "KL Okafor"
+            surname = tok.low in self.strong or tok.low in self.weak or tok.low not in self.words
             if j < i and core.islower() and surname:
                 return toks[j].core.islower()  # lower-case surname after a lower-case name
         return False

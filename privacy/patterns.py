@@ -21,7 +21,13 @@ NI = re.compile(
     r"(?: ?\d\d){3} ?[A-D]\b",
     _I,
 )
-TEN_DIGITS = re.compile(r"(?<![\d/])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d/])")
+# NI-shaped but with a prefix HMRC never issues (QQ is the specimen prefix people copy from
+# forms): two letters, six digits, an A-D suffix.
+NI_SHAPE = re.compile(r"\b[A-Z]{2}(?: ?\d\d){3} ?[A-D]\b", _I)
+NI_SPACED = re.compile(r"[A-Z]{2} \d\d \d\d \d\d [A-D]", _I)
+NI_CUE = re.compile(r"\b(?:ni|nino|ni ?no|nat(?:ional)? ?ins(?:urance)?|insurance)\b", _I)
+# Ten digits in any grouping (3-3-4 as printed, but also 4-3-3, 4-4-2, 4-6 as typed).
+TEN_DIGITS = re.compile(r"(?<![\d/])\d(?:[ -]?\d){9}(?![\d/])")
 CASE_CUE = re.compile(
     r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?|crime|incident|police|CAD|"
     r"HO|home office|UPN|ULN|pupil|NHS|ID|record|file|log|occurrence|CRN|URN)\b"
@@ -29,6 +35,11 @@ CASE_CUE = re.compile(
     _I,
 )
 REF_TOKEN = re.compile(r"(?=[A-Z/-]*\d)[A-Z]{0,4}[-/]?\d[\dA-Z/-]*(?: \d[\d/-]*)*", _I)
+# Police and Front Door incident numbers have a shape of their own: prefix, year, serial
+# ("AB-26-104233"); a booking or ticket code ("LB-44821") has no year part.
+INCIDENT = re.compile(r"(?<![\w/-])[A-Z]{2,4}-\d{2}-\d{4,7}(?![\w/-])")
+# A system prefix glued to its number ("EHM-198822") is part of the reference.
+GLUED_PREFIX = re.compile(r"(?<![\w-])[A-Z]{2,5}[-/]$")
 LONG_NUMBER = re.compile(r"(?<![\w/.:-])\d{6,9}(?![\w/:-])")
 VRM = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b|\b[a-z]{2}\d{2} [a-z]{3}\b")
 VRM_CUE = re.compile(
@@ -50,19 +61,30 @@ _MONTH = (
 DATE = re.compile(
     r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d\d-\d\d|"
     rf"\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\.?,?(?: \d{{4}})?|"
-    rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|{_MONTH} \d{{4}})\b",
+    rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|{_MONTH} \d{{4}})\b"
+    rf"(?: ?['’]\d\d\b)?",
     _I,
 )
+# A birth date is announced just before it: "DOB", "born", "bday was", "EDD", "baby due",
+# also with a short aside between ("DOB for the housing form is").
 DOB_CUE = re.compile(
-    r"(?:\bd\.?o\.?b\b\.?|date of birth|\bborn(?: on| in)?|\bb\.|\bbirthday(?: is)?)"
-    r"[\s:\-–(]*$",
+    r"(?:\bd\.?o\.?b\b\.?|date of birth|\bborn(?: on| in)?|\bb\.|\bb['’]?days?\b|\bbirthday\b"
+    r"|\bedd\b|\bdue date\b|\b(?:baby|she)(?:'s| is)? due(?: on)?)"
+    r"(?:[^\n.!?]{0,40}?\s(?:is|was|=))?(?:\s+(?:is|was|on|=))?[\s:\-–(]*$",
+    _I,
+)
+# Between two dates of a list of births: "grace's DOB 2018-10-02, noah's 27.6.23",
+# "DOB is 12/09/2004 not 09/12/2004", "Leo 8/8/16 and Ella 31/3/19".
+DOB_LIST_GAP = re.compile(
+    r"\s*(?:,|;|&|and\b|not\b|or\b|but\b[^\n.]{0,12}|/)?\s*(?:[A-Za-z][\w'’-]*(?:\s[A-Za-z][\w'’-]*)?"
+    r"(?:['’]s)?(?:\s+(?:is|was|dob|d\.o\.b))?\s*:?\s*)?(?:\(\s*)?",
     _I,
 )
 BORN_YEAR = re.compile(r"\b(?:born(?: in)?|dob:?|d\.o\.b\.?:?) ((?:19|20)\d\d)\b", _I)
 AGE = re.compile(
     r"\b(?:aged?:? ?\d{1,2}(?: ?(?:months?|mths?|weeks?|yrs?|years?))?"
     r"|ages \d{1,2}(?:(?:, ?| and | ?& ?)\d{1,2})+"
-    r"|\d{1,2}(?: ?- ?| )?(?:years?|yrs?|yr|months?|mths?|weeks?|wks?)(?: ?- ?| )?old"
+    r"|\d{1,2}(?: ?- ?| )?(?:years?|yrs?|yr|months?|mths?|weeks?|wks?|days?)(?: ?- ?| )?old"
     r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr)(?![\w/])"
     r"|(?:(?<=\bhe's )|(?<=\bshe's )|(?<=\bhe is )|(?<=\bshe is )|(?<=he’s ))\d{1,2}\b"
     r"(?!\s*(?:am|pm|:|\.\d|/|%|weeks|days|hours|mins|times|x)))",
@@ -95,9 +117,34 @@ NAMED_STREET = re.compile(
     rf"|\b(?:[A-Z][a-z]+ ){{1,2}}(?:Road|Street|Avenue|Lane|Close|Drive|Crescent|Terrace|"
     rf"Gardens|Grove|Mews|Court|Estate|Way|Walk|Parade|Boulevard|Wynd)\b",
 )
+# Addresses described rather than numbered: "the flat over the bakery on Mill Lane, Town",
+# "the caravan behind the garage at Fold End", "No. 14 on the Brookfield estate".
+_CAP = r"[A-Z][\w'’&-]*"
+_CAPRUN = rf"(?:the )?{_CAP}(?: (?:{_CAP}|&))*"
+_TOWN = r"(?: [a-z]+(?=,))?(?:,? [A-Z][a-z]+(?: [A-Z][a-z]+)?\b)?"
+_DWELLING = (
+    r"(?:static caravan|granny flat|end terrace|mid terrace|flat|bungalow|maisonette|caravan|"
+    r"house|terrace|cottage|bedsit|lay-by|farmhouse|annexe|(?:room|pitch|plot|unit|no\.?)(?= ?\d))"
+)
+_BESIDE = (
+    r"(?:above|over|behind|next to|next door to|opposite|beside|at the (?:end|back|top|bottom) "
+    r"of|round the back of|on|at|off|by|near)"
+)
+DESCRIBED = re.compile(
+    rf"\b(?:(?i:the|a|an) )?(?i:{_DWELLING})(?: ?\d{{1,4}}[a-z]?)?,? (?i:{_BESIDE}) "
+    rf"(?:(?!(?i:and|but|so|because|with|for|from)\b)[\w'’-]+ ){{0,4}}?"
+    rf"{_CAPRUN}(?: (?i:on|in|off|at) {_CAPRUN})?{_TOWN}"
+    rf"|\b(?i:above|over|behind) the [a-z]+ (?i:on|in) (?:{_CAP} )+(?i:{_STREET})\b{_TOWN}"
+    rf"|(?<![\w'’-])(?:[A-Z][\w'’-]+ ){{1,2}}(?i:travellers?'?|caravan|gypsy) (?i:site|park)"
+    rf"(?:,? (?i:pitch|plot|unit) \d+)?"
+    rf"|\b(?i:room|flat|pitch|plot|unit) \d+[a-z]?(?:,| at| in) (?:the )?(?:{_CAP} )*{_CAP}"
+    rf"(?: (?i:hostel|hotel|refuge|inn|b&b|lodge))?{_TOWN}"
+    rf"|\b(?i:lives?|living|staying|moved|address|addr)(?: \w+)? (?i:at|to|in) "
+    rf"(The (?:{_CAP} )*{_CAP}{_TOWN})"
+)
 CUE_LEAD = re.compile(r"(?i:\w+(?: \w+)? (?:on|at|in|to|near|around) )(?=the |\S)")
 _SCHOOL = (
-    r"(?:primary|infants?|junior|academy|high school|high|secondary school|school|college|"
+    r"(?:primary|infants?|juniors?|academy|high school|high|secondary school|school|college|"
     r"nursery|pre-?school|sixth form|pru|day nursery|c of e primary)"
 )
 SCHOOL = re.compile(
@@ -110,6 +157,9 @@ SCHOOL_LOWER = re.compile(
     rf"moved to|started at|in) ((?:st |saint )?(?:{_WORD} ){{1,3}}{_SCHOOL}\b(?: school)?)",
     _I,
 )
+# A saint's-name school placed by its town ("Westbury St Anne's"); the bare "St Anne's" is
+# also a church or a parish, so it needs the town.
+SAINT_SCHOOL = re.compile(r"(?<![\w'’-])[A-Z][a-z]+ (?:St\.?|Saint) [A-Z][a-z]+['’]s(?![\w'’])")
 GENERIC_SCHOOL_WORDS = frozenset(
     "the his her their a new local current previous primary secondary high junior infant "
     "nursery same this that mainstream special private catholic faith village his/her "
@@ -138,8 +188,24 @@ def emails(text: str) -> Iterator[Candidate]:
 
 
 def ni_numbers(text: str) -> Iterator[Candidate]:
-    """National Insurance numbers with HMRC's prefix rules."""
-    yield from _spans(NI, text, T.NI_NUMBER, 0.95)
+    """National Insurance numbers: HMRC's prefix rules, or the bare shape where it is announced.
+
+    A valid prefix is enough on its own. An invalid one (people copy the specimen "QQ") is
+    still someone's NI number when the message calls it one ("NI", "NINo", "national
+    insurance" earlier in the same paragraph) or when it is written in the pairs NI numbers
+    are printed in ("QQ 12 34 56 C"), which no other reference uses; otherwise a
+    two-letters-six-digits code (a course or product code) is left alone.
+    """
+    taken = [m.span() for m in NI.finditer(text)]
+    for s, e in taken:
+        yield T.NI_NUMBER, s, e, 0.95
+    for m in NI_SHAPE.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        para = text.rfind("\n\n", 0, m.start()) + 1
+        cue = NI_CUE.search(text, max(para, m.start() - 120), m.start())
+        if cue or NI_SPACED.fullmatch(m.group(0)):
+            yield T.NI_NUMBER, m.start(), m.end(), 0.85
 
 
 def numbers(text: str) -> Iterator[Candidate]:
@@ -165,9 +231,18 @@ def numbers(text: str) -> Iterator[Candidate]:
         if ref and not (nhs_numbers.stabs(ref.start()) or reach > ref.start()):
             value = ref.group(0).rstrip("/-")
             if sum(c.isdigit() for c in value) >= 4 or upn.is_valid(value):
-                taken.append((ref.start(), ref.start() + len(value)))
+                glued = GLUED_PREFIX.search(text, max(0, ref.start() - 6), ref.start())
+                start = glued.start() if glued else ref.start()
+                taken.append((start, ref.start() + len(value)))
                 reach = max(reach, ref.start() + len(value))
-                yield T.CASE_REFERENCE, ref.start(), ref.start() + len(value), 0.9
+                yield T.CASE_REFERENCE, start, ref.start() + len(value), 0.9
+    # Incident numbers never overlap one another (finditer), so only what was taken before
+    # this loop needs asking, through one index.
+    earlier = Spans(taken)
+    for m in INCIDENT.finditer(text):
+        if not earlier.stabs(m.start()):
+            taken.append(m.span())
+            yield T.CASE_REFERENCE, m.start(), m.end(), 0.85
     taken.extend(m.span() for m in PHONE.finditer(text))
     covered = Spans(taken)
     for m in LONG_NUMBER.finditer(text):
@@ -194,11 +269,16 @@ def handles(text: str) -> Iterator[Candidate]:
 
 def dates_of_birth(text: str) -> Iterator[Candidate]:
     """Dates announced as a birth date; other dates (meetings) are left alone."""
+    last = -1
     for m in DATE.finditer(text):
-        before = text[max(0, m.start() - 24) : m.start()]
+        before = text[max(0, m.start() - 60) : m.start()]
         after = text[m.end() : m.end() + 12]
-        if DOB_CUE.search(before) or re.match(r"\s*\(?\s*d\.?o\.?b\b", after, _I):
+        listed = (
+            last >= 0 and m.start() - last <= 40 and DOB_LIST_GAP.fullmatch(text, last, m.start())
+        )
+        if listed or DOB_CUE.search(before) or re.match(r"\s*\(?\s*d\.?o\.?b\b", after, _I):
             yield T.DATE_OF_BIRTH, m.start(), m.end(), 0.95
+            last = m.end()
     for m in BORN_YEAR.finditer(text):
         yield T.DATE_OF_BIRTH, m.start(1), m.end(1), 0.8
 
@@ -210,6 +290,9 @@ def ages(text: str) -> Iterator[Candidate]:
 
 def addresses(text: str) -> Iterator[Candidate]:
     """Numbered street addresses, flats, and named streets where someone lives."""
+    for m in DESCRIBED.finditer(text):
+        start = m.start(1) if m.group(1) else m.start()
+        yield T.ADDRESS, start, m.end(), 0.75
     for pattern, conf in ((ADDRESS, 0.9), (FLAT, 0.9), (NAMED_STREET, 0.7)):
         for m in pattern.finditer(text):
             start = m.start()
@@ -223,8 +306,13 @@ def schools(text: str) -> Iterator[Candidate]:
     """Named schools and nurseries, capitalised or after 'attends'/'goes to'."""
     for m in SCHOOL.finditer(text):
         words = m.group(0).split()
+        if len(words) > 1 and words[-1] == "high" and words[-2].isupper():
+            continue  # "MARAC high", "DASH high": a risk level, not a school
         if words[0].lower() not in GENERIC_SCHOOL_WORDS or words[0] in ("St", "St."):
             yield T.SCHOOL, m.start(), m.end(), 0.85
+    for m in SAINT_SCHOOL.finditer(text):
+        if m.group(0).split()[0].lower() not in GENERIC_SCHOOL_WORDS:
+            yield T.SCHOOL, m.start(), m.end(), 0.8
     for m in SCHOOL_LOWER.finditer(text):
         first = m.group(1).split()[0].lower()
         if first not in GENERIC_SCHOOL_WORDS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import repeat
 
 from privacy import context, patterns
 from privacy.model import LABELS, Author, Finding, FindingType, Screening, StaffMember, Vocabulary
@@ -15,6 +16,12 @@ URL = re.compile(
     r"\bhttps?://\S+|\bwww\.\S+|(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?:gov|nhs|ac|co|org|sch)"
     r"\.uk\b|(?<![\w.-])[\w-]+\.(?:com|org|net|uk)\b"
 )
+TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+$")
+SCHOOL_AFTER = re.compile(
+    r"\s+(?:at|from)\s+(?:the\s+)?(?:school|nursery|college|academy|St\.?\s|Saint\s"
+    r"|(?:[A-Z][\w'’]*\s+){1,3}(?:Primary|High|Academy|School|Nursery|College|Juniors?|Infants?)\b)"
+)
+STAFF_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Nurse", "PC", "DC", "DS")
 # A name finding lying inside these is never family data, whatever it looks like.
 _PRIORITY = {FindingType.NAME: 0, FindingType.AGE: 1, FindingType.CASE_REFERENCE: 1}
 
@@ -44,10 +51,14 @@ class Screener:
         ):
             phrases.update(group)
         first: set[str] = set()
+        surnames: set[str] = set()
         for member in directory:
             parts = member.name.split()
             phrases.add(member.name)
-            phrases.update(parts[1:])  # surnames alone ("Mr Okafor") are staff
+            # A staff surname protects that person ("Mr Okafor", "Dr Okafor"), not a family
+            # that shares it: "Leanne Okafor" and "the Okafor family" are someone else.
+            phrases.update(f"{t} {p}" for p in parts[1:] for t in STAFF_TITLES)
+            surnames.update(p.lower() for p in parts[1:])
             first.add(parts[0].lower())
             if member.role:
                 phrases.add(member.role)
@@ -63,7 +74,7 @@ class Screener:
         )
         acronyms = frozenset(a.lower() for a in vocabulary.acronyms)
         self._first = frozenset(first)
-        self._names = NameFinder(self._first, acronyms)
+        self._names = NameFinder(self._first, acronyms, frozenset(surnames))
         roles = list(vocabulary.roles) + [m.role for m in directory if m.role]
         self._role_after, self._role_before = context.role_pattern(roles)
 
@@ -85,9 +96,22 @@ class Screener:
         found.extend(context.phones(text, self._staff_phones, marks))
         blocked = protected + [(c[1], c[2]) for c in found if c[0] is not FindingType.AGE]
         blocked += [m.span() for m in patterns.EMAIL.finditer(text)]  # kept staff e-mails too
-        names = [n for n in self._names.find(text, blocked) if not self._professional(text, n)]
+        mine = frozenset(p.lower() for p in author.name.split()[1:])
+        found_names = [
+            n
+            for n in map(
+                _after_mention,
+                repeat(text),
+                self._names.find(
+                    text, blocked, mine, lambda s, e: self._professional(text, (s, e, 0.0))
+                ),
+            )
+            if n
+        ]
+        names = [n for n in found_names if not self._professional(text, n)]
         found.extend((FindingType.NAME, s, e, c) for s, e, c in names)
         found.extend(context.near_names(text, names))
+        found.extend(list(context.around_findings(text, found)))
         findings = _resolve(found)
         return Screening(_redact(text, findings), findings)
 
@@ -96,7 +120,9 @@ class Screener:
         spans = [m.span() for m in URL.finditer(text)]
         if self._protect:
             spans.extend(m.span() for m in self._protect.finditer(text))
-        own = {author.name, *author.name.split(), author.email or "", *_nicknames(author.name)}
+        parts = author.name.split()
+        own = {author.name, *parts[:1], author.email or "", *_nicknames(author.name)}
+        own.update(f"{t} {p}" for p in parts[1:] for t in STAFF_TITLES)
         mine = _phrase_regex({p for p in own if len(p) > 1})
         if mine:
             spans.extend(m.span() for m in mine.finditer(text))
@@ -126,7 +152,22 @@ class Screener:
             return False
         if self._role_after.match(text, end):
             return True
+        if TITLE_BEFORE.search(text, max(0, start - 6), start) and SCHOOL_AFTER.match(text, end):
+            return True  # "Mrs Lindley at school", "Mr Hale from St Anne's": school staff
         return bool(self._role_before.search(text, max(0, start - 40), start))
+
+
+def _after_mention(text: str, span: tuple[int, int, float]) -> tuple[int, int, float] | None:
+    """'@Callum Rahman fam': the @mention is the colleague, the word after it the family.
+
+    A name span that starts at an @mention loses its first word (the colleague, whom Teams
+    names by first name); what follows is judged on its own.
+    """
+    start, end, conf = span
+    if start == 0 or text[start - 1] != "@":
+        return span
+    gap = re.search(r"[\s]+", text[start:end])
+    return (start + gap.end(), end, conf) if gap else None
 
 
 def _nicknames(name: str) -> set[str]:

@@ -1,0 +1,405 @@
+"""Mechanisms that generalise beyond the tuning text: shape, morphology and context.
+
+Every example here is invented for the test (Northdown council, fictional families).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from privacy.model import Author, FindingType
+from privacy.screen import Screener
+
+T = FindingType
+
+
+def found(screener: Screener, text: str, author: Author) -> dict[str, FindingType]:
+    """Each redacted substring with its type."""
+    result = screener.screen(text, author)
+    return {text[f.start : f.end]: f.type for f in result.findings}
+
+
+@pytest.mark.parametrize(
+    ("text", "ni"),
+    [
+        ("nan's NI for the attendance allowance is QQ 31 77 20 C", "QQ 31 77 20 C"),
+        ("national insurance: qq318820b, asked for the form", "qq318820b"),
+        ("dad's NINo is TW 71 55 02 A and mum's is QQ 71 55 03 B", "QQ 71 55 03 B"),
+        ("she read out QQ 44 10 92 D from the letter", "QQ 44 10 92 D"),
+    ],
+)
+def test_ni_numbers_with_a_specimen_prefix(
+    screener: Screener, priya: Author, text: str, ni: str
+) -> None:
+    assert found(screener, text, priya).get(ni) is T.NI_NUMBER
+
+
+def test_ni_shaped_code_without_a_cue_is_kept(screener: Screener, priya: Author) -> None:
+    text = "the training module is QQ123456A on the learning hub"
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize("nhs", ["9434 765 919", "9434 7659 19", "9434 765919"])
+def test_nhs_numbers_in_any_grouping(screener: Screener, priya: Author, nhs: str) -> None:
+    text = f"the baby's number for the HV is {nhs} thanks"
+    assert found(screener, text, priya).get(nhs) is T.NHS_NUMBER
+
+
+@pytest.mark.parametrize(
+    ("text", "dob"),
+    [
+        ("little Tegan's DOB is 2019-04-17 for the form", "2019-04-17"),
+        ("DOB for the school admissions form is 7/2/18", "7/2/18"),
+        ("her bday was 23 Mar so she's just turned 6", "23 Mar"),
+        ("mum is 20 weeks, EDD 9 Feb", "9 Feb"),
+        ("kids are Kayden Brown 4/4/15 and Storm Brown 19/9/17", "19/9/17"),
+        ("Tegan's DOB 2019-04-17, Rowan's 3.8.21 for the form", "3.8.21"),
+        ("her DOB is 14/06/2001 not 06/14/2001", "06/14/2001"),
+        ("Storm 9 (4/10/16) was upset", "4/10/16"),
+        ("mum Gemma Pyke (33, DOB 3 Mar '93)", "3 Mar '93"),
+    ],
+)
+def test_birth_dates_by_cue_list_and_name(
+    screener: Screener, priya: Author, text: str, dob: str
+) -> None:
+    assert found(screener, text, priya).get(dob) is T.DATE_OF_BIRTH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Core group for Kayden Brown 12/11/26 at 10:00 in the hub",
+        "Consult booked 4/12/26, report due 1/12/26.",
+    ],
+)
+def test_meeting_dates_are_not_birth_dates(screener: Screener, priya: Author, text: str) -> None:
+    assert T.DATE_OF_BIRTH not in screener.screen(text, priya).types()
+
+
+# Northdown's directory has Tom Okafor and Ewa Nowak; these families only share a surname.
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("mum Joy Okafor rang the duty line again", "Joy Okafor"),
+        ("consult for the Nowak fam on thurs please", "Nowak"),
+        ("Tadeusz Nowak 9 was excluded on Friday", "Tadeusz Nowak"),
+    ],
+)
+def test_a_staff_surname_does_not_protect_a_family(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tom Okafor will chair; Mr Okafor has the papers.",
+        "Ewa Nowak is on leave, Dr Nowak covers the clinic.",
+    ],
+)
+def test_the_staff_member_and_their_title_are_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+def test_the_authors_surname_alone_is_not_their_family(screener: Screener) -> None:
+    author = Author("Ewa Nowak", "ewa.nowak@northdown.gov.uk")
+    text = "signing off, Ewa. PS Mrs Nowak is me"
+    assert screener.screen(text, author).redacted == text
+    out = screener.screen("mum Daria Shah disclosed DV", Author("Priya Shah", None)).redacted
+    assert "Daria" not in out and "Shah" not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the DSL is Mrs Pemberton, very helpful",
+        "HV was Mrs Threlfall until May",
+    ],
+)
+def test_a_professional_named_after_their_role_is_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("@Tom Bell fam - mum has been discharged", "Bell"),
+        ("@Callum Dunmore consult moved to Weds", "Dunmore"),
+    ],
+)
+def test_the_word_after_an_at_mention_is_judged_on_its_own(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    result = found(screener, text, priya)
+    assert result.get(name) is T.NAME
+    assert not any(s.startswith(("Tom", "Callum")) for s in result)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("back from the Bell home visit, worse", "Bell"),
+        ("Marsh consult moved to Friday", "Marsh"),  # Ellie Marsh is staff
+    ],
+)
+def test_case_work_nouns_cue_a_name(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+def test_a_colleague_before_consult_is_kept(screener: Screener, priya: Author) -> None:
+    text = "Ellie consult at 2 then Tom review at 4"
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "initials"),
+    [
+        ("mum TW and dad RK both at the TAF", "TW"),
+        ("Child is RK 6, stays with nan", "RK"),
+        ("can someone pick up DM, 14, missing again", "DM"),
+    ],
+)
+def test_capital_initials_with_a_family_cue(
+    screener: Screener, priya: Author, text: str, initials: str
+) -> None:
+    assert found(screener, text, priya).get(initials) is T.NAME
+
+
+def test_acronyms_with_a_number_are_kept(screener: Screener, priya: Author) -> None:
+    text = "EH 3 cases, CIN 2, CP 1 this week"
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("consult pls\nRuby 12 self-harm, not eating", "Ruby"),
+        ("kids summer 6 and hunter 3 at home alone", "summer"),
+    ],
+)
+def test_a_bare_age_after_a_given_name_cues_it(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rota: Tom Okafor\n12-14 Jan, Ellie cover",
+        "Summer 10:30 slot is free, June 12 too",
+    ],
+)
+def test_numbers_that_are_not_ages_do_not_cue(screener: Screener, priya: Author, text: str) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "the flat above the florist on Kiln Street, Westbury",
+        "the bungalow behind the Baptist church, Westbury",
+        "the caravan next to the scrapyard at Hob Lane",
+        "the house at the end of Quarry Row",
+        "No. 9 on the Larkhill estate",
+        "Ashgrove traveller site, pitch 12",
+        "room 4 at the Anchor Inn, Westbury",
+    ],
+)
+def test_addresses_described_by_landmark(screener: Screener, priya: Author, address: str) -> None:
+    text = f"mum and the kids are now at {address} since Monday"
+    start = text.index(address)
+    spans = [f for f in screener.screen(text, priya).findings if f.type is T.ADDRESS]
+    assert any(f.start <= start and start + len(address) <= f.end for f in spans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TAF is in the room at Westbury Family Centre, then lunch",
+        "the house rules were agreed at the Family Centre",
+    ],
+)
+def test_meeting_places_are_not_addresses(screener: Screener, priya: Author, text: str) -> None:
+    assert T.ADDRESS not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("EHM-304117 is the sibling record", "EHM-304117"),
+        ("police came out, incident DP-26-773190 logged", "DP-26-773190"),
+        ("last one was NW-25-40813 per the DASH", "NW-25-40813"),
+    ],
+)
+def test_case_references_by_prefix_and_shape(
+    screener: Screener, priya: Author, text: str, ref: str
+) -> None:
+    assert found(screener, text, priya).get(ref) is T.CASE_REFERENCE
+
+
+def test_a_booking_code_without_a_year_part_is_kept(screener: Screener, priya: Author) -> None:
+    text = "interpreter booked, code TB-55120 for the agency"
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Darren's mob 07700900312 but he rarely answers", "07700900312"),
+        ("mums ph 07700 900 318, happy for texts", "07700 900 318"),
+        ("mum Lisa DOB 3.3.91, mob +44 7700 900 417", "+44 7700 900 417"),
+    ],
+)
+def test_family_phones_by_possessive_and_relation(
+    screener: Screener, priya: Author, text: str, phone: str
+) -> None:
+    assert found(screener, text, priya).get(phone) is T.PHONE
+
+
+def test_the_authors_own_mobile_is_kept(screener: Screener, priya: Author) -> None:
+    text = "any questions ring me, mob 07700 900 111"
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("new baby T 12 days old, mum tired", "12 days old"),
+        ("baby 9 weeks + dad drinking again", "9 weeks"),
+        ("Kayden will be 6 wks at the review", "6 wks"),
+        ("mum Gemma Pyke (33, DOB 3 Mar '93) rang", "33"),
+        ("Storm Pyke 12/04/2009 (17) is NEET", "17"),
+        ("Dylan DOB 2009-05-01, 17, NEET", "17"),
+        ("Kayden is 7 not 6, checked with school", "6"),
+    ],
+)
+def test_ages_by_unit_bracket_and_neighbour(
+    screener: Screener, priya: Author, text: str, age: str
+) -> None:
+    assert found(screener, text, priya).get(age) is T.AGE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the parents group runs 6 weeks in the spring",
+        "mum 20 weeks pregnant, midwife aware",
+    ],
+)
+def test_durations_are_not_ages(screener: Screener, priya: Author, text: str) -> None:
+    assert T.AGE not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Consent: Y\nLevel: 3\nUrgent: N",
+        "Consent: Y  Level: 2  Urgent: N",
+        "GCP2 mostly 3s and 4s, a 5 for hygiene",
+        "have you tried Westbury Perinatal? or the Ashby crisis team",
+        "rota: Ellie (01632 960117) on the 23rd",
+        "dad gets out Jan, mum anxious about it",
+    ],
+)
+def test_shapes_that_are_not_family_names(screener: Screener, priya: Author, text: str) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+def test_a_child_initial_on_a_form_is_still_found(screener: Screener, priya: Author) -> None:
+    assert found(screener, "Child: J (4)\nConsent: Y", priya).get("J") is T.NAME
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "has anyone asked Mrs Pemberton at school?",
+        "invite Mr Kowalczyk from St Anne's to the TAF",
+        "MARAC high, DASH high, no bail conditions",
+    ],
+)
+def test_school_staff_saints_and_risk_levels_are_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+def test_a_teacher_named_with_the_school_is_kept(screener: Screener, priya: Author) -> None:
+    result = found(screener, "Mrs Quayle from Westbury Primary rang", priya)
+    assert "Quayle" not in " ".join(result)
+
+
+def test_a_titled_parent_is_still_found(screener: Screener, priya: Author) -> None:
+    assert found(screener, "spoke to Mrs Quayle, mum of Kayden", priya).get("Quayle") is T.NAME
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("kids are poppy-grace and jack, both at home", "poppy-grace"),
+        ("Ella-Rose saying she wants to go home", "Ella-Rose"),
+    ],
+)
+def test_double_barrelled_given_names(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+def test_hyphenated_words_are_not_names(screener: Screener, priya: Author) -> None:
+    text = "a well-being check and a follow-up, self-referral done"
+    assert screener.screen(text, priya).redacted == text
+
+
+def test_a_name_cued_once_is_found_where_it_recurs(screener: Screener, priya: Author) -> None:
+    text = "can someone look at DW, 15, missing again. DW back home now"
+    result = screener.screen(text, priya)
+    assert "DW" not in result.redacted
+
+
+def test_a_professional_is_not_carried_to_other_mentions(screener: Screener, priya: Author) -> None:
+    text = "DSL Mrs Pemberton rang. Pemberton to send the chronology"
+    assert "Pemberton" in screener.screen(text, priya).redacted.split("rang.")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("update on RJ Thistlewood, strat held", "RJ Thistlewood"),
+        ("spoke to mum hazel bell again today", "hazel bell"),
+    ],
+)
+def test_surnames_and_initials_beside_a_name(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+def test_a_service_acronym_before_a_surname_is_kept(screener: Screener, priya: Author) -> None:
+    result = found(screener, "CIN Thistlewood review on Monday", priya)
+    assert not any(s.startswith("CIN") for s in result)
+
+
+@pytest.mark.parametrize(
+    ("text", "school"),
+    [
+        ("Kayden is at Westbury St Anne's, year 2", "Westbury St Anne's"),
+        ("Rose at Ashby Juniors since September", "Ashby Juniors"),
+    ],
+)
+def test_schools_by_saint_and_juniors(
+    screener: Screener, priya: Author, text: str, school: str
+) -> None:
+    assert found(screener, text, priya).get(school) is T.SCHOOL
+
+
+def test_a_saints_name_alone_is_kept(screener: Screener, priya: Author) -> None:
+    text = "the hall at St Anne's is booked for the parents group"
+    assert screener.screen(text, priya).redacted == text
