@@ -44,13 +44,18 @@ def parse_profile(text: str, path: Path = Path("<profile>")) -> Profile:
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            where = ".".join(str(part) for part in loc) or "profile"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"line {_line_of(node, loc)}: {where}: {message}")
-        raise ProfileError(path, problems) from None
+        raise ProfileError(path, validation_problems(exc, node, "profile")) from None
+
+
+def validation_problems(exc: ValidationError, node: yaml.Node | None, root: str) -> list[str]:
+    """Each of pydantic's errors as "line N: path: message", N the YAML line at fault."""
+    problems = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        where = ".".join(str(part) for part in loc) or root
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"line {_line_of(node, loc)}: {where}: {message}")
+    return problems
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[object, ...]) -> int:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from domain.calendar import TIME_UNITS, Duration, TimeUnit
 from domain.process import model as m
 from domain.process.checks import Directory, Problem, check_process
-from profiles.loader import _line_of
+from profiles.loader import _line_of, validation_problems
 from profiles.schema import Profile
 
 __all__ = ["ProcessError", "directory_of", "load_flows", "parse_flow"]
@@ -305,13 +305,7 @@ def parse_flow(text: str, path: Path = Path("<process>")) -> tuple[m.Flow, yaml.
     try:
         return _Flow.model_validate(data).build(), node
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            where = ".".join(str(part) for part in loc) or "flow"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"line {_line_of(node, loc)}: {where}: {message}")
-        raise ProcessError(path, problems) from None
+        raise ProcessError(path, validation_problems(exc, node, "flow")) from None
     except (ValueError, TypeError) as exc:  # a dataclass refusing a value pydantic let by
         raise ProcessError(path, [f"line 1: {exc}"]) from None
 
