@@ -12,17 +12,15 @@ from typing import Any
 
 import jwt
 import pytest
-from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentials
 
-from services.clock import MovableClock
 from storage.keys import build_cipher
 from tests.reliability.keys import (
     APP_ID,
     BOT_FRAMEWORK_ISSUER,
     KeyServer,
     jwk,
-    production_settings,
     rsa_key,
+    running_production_bot,
     token,
 )
 from tests.support import activities as act
@@ -47,17 +45,9 @@ async def production_bot(
     key_server: KeyServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[BotUnderTest]:
-    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", key_server.metadata_url)
-    monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", _outbound_token)
-    settings = production_settings(f"sqlite:///{tmp_path / 'small.db'}")
-    running = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
-    await running.start()
-    yield running
-    await running.stop()
-
-
-def _outbound_token(_self: MicrosoftAppCredentials, force_refresh: bool = False) -> str:
-    return "outbound-test-token"
+    url = f"sqlite:///{tmp_path / 'small.db'}"
+    async with running_production_bot(url, connector, key_server, monkeypatch, TUESDAY_10AM) as bot:
+        yield bot
 
 
 def _without_exp(service_url: str, **claims: Any) -> str:

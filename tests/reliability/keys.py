@@ -15,19 +15,25 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 import jwt
 from aiohttp import web
+from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentials
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from services.clock import MovableClock
 from settings import Mode, Settings
 from tests.support import activities as act
-from tests.support.harness import local_settings
+from tests.support.fake_connector import FakeConnector
+from tests.support.harness import BotUnderTest, local_settings
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 # The tests' own bot registration (made up), single-tenant in the demo tenant.
@@ -174,3 +180,29 @@ def _hs256(claims: dict[str, Any], headers: dict[str, Any], secret: bytes) -> st
     body = part(json.dumps(claims).encode())
     signature = hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()
     return f"{head}.{body}.{part(signature)}"
+
+
+def _outbound_token(_self: MicrosoftAppCredentials, force_refresh: bool = False) -> str:
+    return "outbound-test-token"
+
+
+@asynccontextmanager
+async def running_production_bot(
+    database_url: str,
+    connector: FakeConnector,
+    keys: KeyServer,
+    monkeypatch: Any,
+    at: datetime,
+) -> AsyncIterator[BotUnderTest]:
+    """The app in production mode validating tokens against `keys`, on a clock stopped at `at`.
+
+    Replies need an Entra token for the connector; there is no Entra ID here, so a stand-in.
+    """
+    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", keys.metadata_url)
+    monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", _outbound_token)
+    running = BotUnderTest(production_settings(database_url), connector, clock=MovableClock(at))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()

@@ -17,11 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentials
 from sqlalchemy import text
 
-from services.clock import MovableClock
-from tests.reliability.keys import APP_ID, KeyServer, jwk, production_settings, token
+from tests.reliability.keys import (
+    APP_ID,
+    KeyServer,
+    jwk,
+    running_production_bot,
+    token,
+)
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest
@@ -53,18 +57,9 @@ async def production_bot(
     key_server: KeyServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[BotUnderTest]:
-    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", key_server.metadata_url)
-    # Replies need an Entra token for the connector; there is no Entra ID here.
-    monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", _outbound_token)
-    settings = production_settings(f"sqlite:///{tmp_path / 'auth.db'}")
-    running = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
-    await running.start()
-    yield running
-    await running.stop()
-
-
-def _outbound_token(_self: MicrosoftAppCredentials, force_refresh: bool = False) -> str:
-    return "outbound-test-token"
+    url = f"sqlite:///{tmp_path / 'auth.db'}"
+    async with running_production_bot(url, connector, key_server, monkeypatch, TUESDAY_10AM) as bot:
+        yield bot
 
 
 def bearer(**overrides: Any) -> Bearer:
@@ -246,15 +241,11 @@ async def slow_keys_bot(
     """A production bot whose signing keys take SLOW_KEYS seconds to fetch (a fresh key URL,
     so botbuilder has no cached keys for it)."""
     server = KeyServer([jwk("channel", KID, ["msteams"])], delay=SLOW_KEYS).start()
-    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", server.metadata_url)
-    monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", _outbound_token)
-    settings = production_settings(f"sqlite:///{tmp_path / 'keys.db'}")
-    running = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
-    await running.start()
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
     try:
-        yield running, server
+        async with running_production_bot(url, connector, server, monkeypatch, TUESDAY_10AM) as bot:
+            yield bot, server
     finally:
-        await running.stop()
         server.stop()
 
 
