@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cards.common import card, facts, plain, text
+from reports.charts import EMPTY_PERIOD
 from reports.figures import QuarterlyReport
 from reports.suppress import Disclosure, is_hidden
 from reports.tables import Table, report_tables
@@ -13,6 +14,14 @@ from reports.tables import Table, report_tables
 def report_card(report: QuarterlyReport, *, council: str, threshold: int = 5) -> dict[str, Any]:
     """Headline figures of the period, always the shareable variant."""
     d = Disclosure(shareable=True, threshold=threshold)
+    if report.total == 0:
+        return card(
+            [
+                text("Step-up consultations: summary", weight="Bolder", size="Medium"),
+                text(f"{plain(council)}. {report.period.label}.", isSubtle=True, spacing="None"),
+                text(EMPTY_PERIOD, weight="Bolder"),
+            ]
+        )
     tables = {t.key: t for t in report_tables(report, d)}
     requests = tables["requests"].rows[-1]  # the Total row: standard, urgent, total
     body: list[dict[str, Any]] = [

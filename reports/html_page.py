@@ -6,7 +6,7 @@ import base64
 from collections.abc import Sequence
 from html import escape
 
-from reports.charts import Chart
+from reports.charts import EMPTY_PERIOD, Chart
 from reports.csv_out import variant_label
 from reports.figures import QuarterlyReport
 from reports.suppress import Disclosure
@@ -91,6 +91,9 @@ def report_html(
         parts.append(f'<p class="note" id="suppression">{escape(disclosure.note)}</p>')
     total = escape(disclosure.count(report.total))
     parts.append(f'<p class="meta" id="total">Requests: {total}</p>')
+    if report.total == 0:
+        # Saying so discloses nothing about anyone; "<5" everywhere would look like activity.
+        parts.append(f'<p class="banner" id="empty">{escape(EMPTY_PERIOD)}</p>')
     tables = report_tables(report, disclosure)
     paths = chart_paths or {}
     for table in tables:
