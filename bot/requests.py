@@ -23,6 +23,7 @@ from cards.forms import (
     reassign_form,
     request_form,
     review_form,
+    service_form,
     withdraw_confirmation,
 )
 from cards.links import thread_link
@@ -49,7 +50,13 @@ log = logging.getLogger(__name__)
 
 PersonHandler = Callable[[StaffPerson | None, Mapping[str, Any]], Awaitable[dict[str, Any]]]
 
-_FORMS = {Action.RECORD_OUTCOME, Action.REVIEW, Action.REASSIGN, Action.COMPLETE_CHECKLIST}
+_FORMS = {
+    Action.RECORD_OUTCOME,
+    Action.REVIEW,
+    Action.REASSIGN,
+    Action.COMPLETE_CHECKLIST,
+    Action.CHANGE_SERVICE,
+}
 
 
 class RequestFlow:
@@ -427,6 +434,10 @@ class RequestFlow:
                 if p.roles & {Role.MAP_TEAM_MANAGER, Role.MAP_ADVANCED_PRACTITIONER}
             ]
             return reassign_form(c.id, c.reference, [(p.id, p.name) for p in workers], problem)
+        if form == Action.CHANGE_SERVICE:
+            services = [(s.key, s.name) for s in self._profile.services]
+            current = next((s.key for s in self._profile.services if s.name == c.service), None)
+            return service_form(c.id, c.reference, services, current, problem)
         return self._views.checklist_card(c, problem)
 
     # --- helpers ----------------------------------------------------------------------------

@@ -154,6 +154,30 @@ def reassign_form(
     return card(body, actions)
 
 
+def service_form(
+    consultation_id: str,
+    reference: str,
+    services: Sequence[tuple[str, str]],
+    current: str | None,
+    problem: str | None = None,
+) -> dict[str, Any]:
+    """File the request under another service; `services` are (key, name), names shown."""
+    choice = _choice_set("service", "File it under", [(name, key) for key, name in services])
+    choice["style"] = "compact"
+    if current:
+        choice["value"] = current
+    body = [
+        text(f"Change the service of {reference}", weight="Bolder", size="Medium"),
+        *_notice(problem),
+        choice,
+    ]
+    actions = [
+        execute("Change service", Action.CHANGE_SERVICE, {"consultationId": consultation_id}),
+        _cancel(consultation_id),
+    ]
+    return card(body, actions)
+
+
 def _checklist_inputs(indicators: Sequence[str], reduces_safety: str) -> list[dict[str, Any]]:
     """The Level 4 indicators (choice values are profile positions) and the three items."""
     return [

@@ -89,6 +89,7 @@ _BUTTONS: list[tuple[str, str, bool]] = [  # verb, title, opens a private form
     (Action.REASSIGN, "Reassign", True),
     (Action.REVIEW, "Review decision", True),
     (Action.DISPUTE, "Dispute outcome", False),
+    (Action.CHANGE_SERVICE, "Change service", True),
     (Action.WITHDRAW, "Withdraw", False),
     (Action.CLOSE, "Close", False),
     (VERB_PROVIDE_DETAILS, "Provide details privately", False),

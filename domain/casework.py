@@ -159,6 +159,21 @@ def complete_checklist(
     c._commit(event)
 
 
+def change_service(c: Consultation, actor: Actor, key: str, name: str, *, at: datetime) -> None:
+    """File the request under another of the council's services (`key`, shown as `name`).
+
+    The service decides who reports on the request and is shown on the card; a post filed under
+    the requester's default, or naming the wrong centre, is corrected here, never re-posted.
+    """
+    require_aware(at)
+    can_change_service(c, actor)
+    if name == c.service:
+        raise AlreadyDone("The request is already filed under that service.", code="same_service")
+    event = Event(EventKind.SERVICE_CHANGED, at, actor.person_id, {"service": checked_id(key)})
+    c.service = name
+    c._commit(event)
+
+
 def withdraw(c: Consultation, actor: Actor, *, at: datetime) -> None:
     """The requester withdraws the request before an outcome is recorded."""
     require_aware(at)
@@ -252,6 +267,17 @@ def can_complete_checklist(c: Consultation, actor: Actor) -> None:
     require_state(c.status, Action.COMPLETE_CHECKLIST)
     if c.checklist is not None and c.checklist.complete:
         raise AlreadyDone("The checklist is already complete.", code="checklist_complete")
+
+
+def can_change_service(c: Consultation, actor: Actor) -> None:
+    """Raise unless the actor may change the service now: the requester or a MAP team manager."""
+    if actor.person_id != c.requester_id and not actor.is_map_manager:
+        raise NotAllowed(
+            "Only the requester or a MAP team manager can change the service.",
+            code="not_this_person",
+            person_id=c.requester_id,
+        )
+    require_state(c.status, Action.CHANGE_SERVICE)
 
 
 def can_withdraw(c: Consultation, actor: Actor) -> None:

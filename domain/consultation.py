@@ -126,6 +126,10 @@ class Consultation:
         """Give the request to a MAP worker; `by` None means the system (the duty rota)."""
         casework.assign(self, assignee_id, at=at, by=by)
 
+    def change_service(self, actor: Actor, key: str, name: str, *, at: datetime) -> None:
+        """File the request under another service (the requester or a MAP team manager)."""
+        casework.change_service(self, actor, key, name, at=at)
+
     def reassign(self, actor: Actor, to_id: str, *, at: datetime) -> None:
         """A MAP team manager hands the request to another MAP worker; the status stays."""
         casework.reassign(self, actor, to_id, at=at)
@@ -292,6 +296,7 @@ _GUARDS: Mapping[Action, Callable[[Consultation, Actor], None]] = {
     Action.REVIEW: disputes.can_review,
     Action.WITHDRAW: casework.can_withdraw,
     Action.CLOSE: disputes.can_close,
+    Action.CHANGE_SERVICE: casework.can_change_service,
 }
 
 

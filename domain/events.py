@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     CHECKLIST_COMPLETED = "checklist_completed"
     SCREENED = "screened"
+    SERVICE_CHANGED = "service_changed"
 
 
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")

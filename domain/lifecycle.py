@@ -61,6 +61,7 @@ class Action(StrEnum):
     CLOSE = "close"
     RECORD_ESCALATION = "record_escalation"
     RECORD_SCREENING = "record_screening"
+    CHANGE_SERVICE = "change_service"
 
 
 # The second-level (service managers') review is the last; there is no third.
@@ -144,6 +145,7 @@ FROM_STATES: Mapping[Action, frozenset[Status]] = MappingProxyType(
         Action.CLOSE: DECIDED,
         Action.RECORD_ESCALATION: frozenset().union(*(r.while_in for r in ESCALATIONS.values())),
         Action.RECORD_SCREENING: OPEN,
+        Action.CHANGE_SERVICE: BEFORE_OUTCOME,
     }
 )
 
@@ -165,6 +167,7 @@ TO_STATE: Mapping[Action, Status | None] = MappingProxyType(
         Action.CLOSE: _S.CLOSED,
         Action.RECORD_ESCALATION: None,
         Action.RECORD_SCREENING: None,
+        Action.CHANGE_SERVICE: None,
     }
 )
 
@@ -189,6 +192,7 @@ _DOING: Mapping[Action, str] = MappingProxyType(
         Action.REVIEW: "review the decision",
         Action.WITHDRAW: "withdraw it",
         Action.CLOSE: "close it",
+        Action.CHANGE_SERVICE: "change its service",
     }
 )
 _STATE: Mapping[Status, str] = MappingProxyType(

@@ -26,6 +26,7 @@ WHAT = {
     EventKind.ESCALATED: "escalation",
     EventKind.WITHDRAWN: "withdrawal",
     EventKind.CLOSED: "closed",
+    EventKind.SERVICE_CHANGED: "service changed",
 }
 
 _OUTCOMES = {"threshold_met": "threshold met", "threshold_not_met": "threshold not met"}

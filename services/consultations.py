@@ -102,6 +102,7 @@ class ConsultationService:
             Action.CLOSE: self._close,
             Action.REASSIGN: self._reassign,
             Action.COMPLETE_CHECKLIST: self._complete_checklist,
+            Action.CHANGE_SERVICE: self._change_service,
         }
 
     @property
@@ -385,6 +386,16 @@ class ConsultationService:
             raise InvalidRequest("Choose someone from the MAP team.", code="unknown_assignee")
         c.reassign(actor, target.id, at=self._clock.now())
         return f"{c.reference} reassigned to {target.name}."
+
+    async def _change_service(
+        self, uow: UnitOfWork, c: Consultation, actor: Actor, inputs: Mapping[str, object]
+    ) -> str:
+        key = _text(inputs.get("service"))
+        if key is None or key not in self._policy.services:
+            # Only the council's services: the name is shown on the channel card in clear.
+            raise InvalidRequest("Choose the service from the list.", code="unknown_service")
+        c.change_service(actor, key, self._policy.service_name(key), at=self._clock.now())
+        return f"{c.reference} is now filed under {c.service}."
 
     async def _complete_checklist(
         self, uow: UnitOfWork, c: Consultation, actor: Actor, inputs: Mapping[str, object]

@@ -328,3 +328,23 @@ async def press(
     if submission.kind == "submit" and place.kind == "dialog":
         submission = Submission("task_submit", "", submission.data)
     return await bot.send(activity_for(bot.connector.service_url, user, submission, place))
+
+
+async def own_view(bot: BotUnderTest, user: act.User, call: ConnectorCall) -> Reply:
+    """The card `user` sees in the thread: Teams fires the card's refresh action for each user
+    it lists (user-specific views), and shows what the bot answers instead of the shared card."""
+    card = card_of(call)
+    refresh = card.get("refresh") or {}
+    assert user.teams_id in refresh.get("userIds", []), f"{user.name} gets no view of their own"
+    action = refresh["action"]
+    place = place_of(call)
+    return await bot.send(
+        act.card_action(
+            bot.connector.service_url,
+            user,
+            action["verb"],
+            action["data"],
+            root_id=place.root_id,
+            card_activity_id=place.activity_id,
+        )
+    )

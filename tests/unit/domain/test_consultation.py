@@ -619,6 +619,9 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("withdraw", "aad-priya"): BEFORE_OUTCOME,
     ("close", "aad-priya"): {"outcome_recorded", "reviewed_1", "reviewed_2"},
     ("close", "aad-sunita"): {"reviewed_2"},
+    ("change_service", "aad-priya"): BEFORE_OUTCOME,
+    ("change_service", "aad-tom"): BEFORE_OUTCOME,
+    ("change_service", "aad-ewa"): BEFORE_OUTCOME,
 }
 
 
@@ -640,6 +643,7 @@ def call(verb: str, c: Consultation, who: Actor) -> None:
         "review": lambda: c.review(who, upheld=True, outcome=None, at=at),
         "withdraw": lambda: c.withdraw(who, at=at),
         "close": lambda: c.close(who, at=at),
+        "change_service": lambda: c.change_service(who, "fsp-x", "Another service", at=at),
     }
     calls[verb]()
 
