@@ -88,6 +88,8 @@ def _environment(tmp_path: Path, bot_port: int, playground_port: int) -> dict[st
             "STEPUP_ENCRYPTION_KEYS": TEST_KEY_RING,
             "STEPUP_HMAC_KEY": TEST_HMAC_KEY,
             "STEPUP_PROFILE": str(ROOT / "profiles" / "demo.yaml"),
+            # Not var/playground.pid: `make demo-as` must never find this test's playground
+            "STEPUP_PLAYGROUND_PIDFILE": str(tmp_path / "playground.pid"),
         }
     )
     return env
@@ -258,6 +260,7 @@ async def test_priya_posts_fills_the_form_and_presses_the_cards_buttons_in_the_p
     await card.get_by_role("button", name="Acknowledge").click()
     refusal = "Only a MAP team manager or a MAP advanced practitioner can acknowledge a request."
     await expect(page.get_by_text(refusal)).to_be_visible()
+    await page.get_by_text(refusal).scroll_into_view_if_needed()
     await expect(card).to_contain_text("Waiting for acknowledgement")
     await _shot(page, "acknowledge")
 
