@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest infra-check audit-deps migrate playground lock bench clean
+.PHONY: run test lint typecheck pytest infra-check audit-deps migrate playground demo-as lock bench clean
 
 # The locked Node.js (linked into .venv/bin by the bootstrap) comes first on every recipe's PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -48,6 +48,11 @@ playground: $(STAMP) node_modules/.installed
 
 migrate: $(STAMP)
 	$(PY) app.py migrate
+
+## demo-as: with `make run` going, restart only the playground as USER (priya, tom, ewa, sam,
+## grace, daniel); the bot keeps its state. Reload the page afterwards.
+demo-as: $(STAMP) node_modules/.installed
+	$(PY) scripts/playground_as.py $(USER)
 
 ## lock: re-resolve requirements/lock.txt (everything, for development and CI) and
 ## requirements/runtime.txt (what the container installs: the same versions, no dev tools)

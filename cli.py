@@ -178,7 +178,12 @@ def _dev(settings: Settings) -> int:
             "M365_AGENTS_PLAYGROUND_LOGFILE": str(ROOT / "var" / "m365agentsplayground.log"),
         },
     )
-    print(f"Agents Playground: http://localhost:56150  (bot at {endpoint})", file=sys.stderr)
+    port = os.environ.get("TEAMSAPPTESTER_PORT", "56150")
+    print(f"Agents Playground: http://localhost:{port}  (bot at {endpoint})", file=sys.stderr)
+    # For `make demo-as` (scripts/playground_as.py): it restarts only this process as another user.
+    pidfile = Path(os.environ.get("STEPUP_PLAYGROUND_PIDFILE", ROOT / "var" / "playground.pid"))
+    pidfile.parent.mkdir(parents=True, exist_ok=True)
+    pidfile.write_text(f"{playground.pid} {endpoint}\n")
     try:
         return _serve(settings)
     finally:
