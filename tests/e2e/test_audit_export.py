@@ -14,6 +14,7 @@ import stat
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -123,7 +124,7 @@ def consent_sent(calls: list[ConnectorCall]) -> ConnectorCall:
     return found[0]
 
 
-def _atts(call: ConnectorCall) -> list[dict[str, object]]:
+def _atts(call: ConnectorCall) -> list[dict[str, Any]]:
     return list((call.body or {}).get("attachments") or [])
 
 
