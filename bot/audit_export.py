@@ -201,7 +201,7 @@ class AuditExporter:
             return await self._refuse(turn_context, person, consultation_id, REFUSED)
         assert person is not None
         upload_info = value.get("uploadInfo")
-        upload_url = _upload_url(upload_info, self._place.https_only)
+        upload_url = usable_upload_url(upload_info, self._place.https_only)
         if action == "accept" and upload_url is None:
             return await self._refuse(
                 turn_context,
@@ -277,7 +277,7 @@ def _plain(words: str) -> str:
     return words.replace("_", " ")
 
 
-def _upload_url(upload_info: object, https_only: bool) -> str | None:
+def usable_upload_url(upload_info: object, https_only: bool) -> str | None:
     """The upload URL Teams gave, if it is one the bot may PUT to."""
     if not isinstance(upload_info, dict):
         return None
