@@ -18,6 +18,7 @@ import observability.metrics
 from bot.adapter import create_adapter, use_connector_threads
 from bot.announcer import DutyAnnouncer
 from bot.audit import AuditView
+from bot.audit_export import AuditExporter, ExportPlace
 from bot.blocking_guard import guard_for
 from bot.commands import Commands
 from bot.dev_routes import add_dev_routes
@@ -30,7 +31,7 @@ from bot.requests import RequestFlow
 from bot.signing_keys import use_nonblocking_key_refresh
 from bot.teams_bot import BotDeps, StepUpBot
 from bot.views import ViewBuilder
-from cards.audit_card import VERB_VIEW_AUDIT
+from cards.audit_card import VERB_EXPORT_AUDIT, VERB_VIEW_AUDIT
 from dialogs.details_flow import DetailsDialog
 from domain.escalation import EscalationTimescales
 from domain.roles import Role
@@ -193,8 +194,16 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         runtime.policy.calendar,
         runtime.profile.timescales.urgent_ack_working_minutes,
     )
+    exports = AuditExporter(
+        engine,
+        directory,
+        runtime.clock,
+        messenger,
+        ExportPlace(settings.exports_via_teams, settings.export_dir, settings.auth_enabled),
+        runtime.profile.working_hours.timezone,
+    )
     commands = Commands(
-        requests, directory, runtime.profile, runtime.rota, runtime.clock, queue, messenger
+        requests, directory, runtime.profile, runtime.rota, runtime.clock, queue, messenger, exports
     )
     guard = guard_for(
         directory,
@@ -216,7 +225,9 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
                 VERB_VIEW_AUDIT: AuditView(
                     engine, directory, runtime.clock, runtime.profile.working_hours.timezone
                 ).handle,
+                VERB_EXPORT_AUDIT: exports.press,
             },
+            exports=exports,
             details=details,
             directory=directory,
             guard=guard,

@@ -110,6 +110,18 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_alias("LOG_LEVEL", "log_level"))
     """Root log level (DEBUG, INFO, WARNING...)."""
 
+    export_delivery: Literal["teams", "file"] | None = Field(
+        None, validation_alias=_alias("STEPUP_EXPORT_DELIVERY", "export_delivery")
+    )
+    """How an audit export reaches a MAP team manager: `teams` (a file consent card in their
+    1:1 chat, then an upload to their OneDrive) or `file` (written under `export_dir`). Unset:
+    `teams` in production, `file` in local mode (the playground cannot take uploads)."""
+
+    export_dir: Path = Field(
+        ROOT / "var" / "exports", validation_alias=_alias("STEPUP_EXPORT_DIR", "export_dir")
+    )
+    """Where `file` delivery writes exports (directory 0700, files 0600)."""
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -190,6 +202,13 @@ class Settings(BaseSettings):
     def auth_enabled(self) -> bool:
         """Whether inbound requests must carry a valid Bot Framework token."""
         return self.mode is Mode.PRODUCTION
+
+    @property
+    def exports_via_teams(self) -> bool:
+        """Whether audit exports go through Teams' file consent flow (see `export_delivery`)."""
+        if self.export_delivery is None:
+            return self.mode is Mode.PRODUCTION
+        return self.export_delivery == "teams"
 
     @property
     def dev_tools_enabled(self) -> bool:

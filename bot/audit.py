@@ -9,6 +9,7 @@ from botbuilder.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import invokes
+from bot.audit_export import may_export
 from bot.people import sender_of
 from cards.audit_card import audit_card
 from reports.audit import load_audit, record_audit_view
@@ -51,4 +52,4 @@ class AuditView:
         )
         if trail is None:
             return invokes.card_message("This request no longer exists.")
-        return invokes.card_replacement(audit_card(trail))
+        return invokes.card_replacement(audit_card(trail, exportable=may_export(person)))

@@ -14,6 +14,7 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity
 
 from bot import invokes
+from bot.audit_export import AuditExporter
 from bot.messenger import Messenger
 from bot.people import sender_of
 from bot.requests import RequestFlow
@@ -37,6 +38,7 @@ _DUTY = re.compile(r"^(who('?s| is) on duty|duty|on duty)$")
 _COVER = re.compile(r"^(set )?cover$")
 _HELP = re.compile(r"^(help|commands|what can you do)$")
 _MINE = re.compile(r"^(my( open)? requests?|mine)$")
+_EXPORT = re.compile(r"^export( the)? audit( trail)?( of| for)? (?P<reference>\S+)$")
 
 CHANNEL_COMMANDS = {"help": _HELP, "duty": _DUTY, "mine": _MINE}
 """What an @mention in the channel can ask; "new request" there is a request in itself."""
@@ -49,7 +51,7 @@ def _words(text: str) -> str:
 
 
 def command_of(text: str) -> str:
-    """The command a 1:1 message asks for: "new", "duty", "cover", "mine" or "help"."""
+    """The command a 1:1 message asks for: "new", "duty", "cover", "mine", "export" or "help"."""
     words = _words(text)
     if _NEW.match(words):
         return "new"
@@ -59,6 +61,8 @@ def command_of(text: str) -> str:
         return "cover"
     if _MINE.match(words):
         return "mine"
+    if _EXPORT.match(words):
+        return "export"
     return "help"
 
 
@@ -93,7 +97,9 @@ class Commands:
         clock: Clock,
         queue: QueueService,
         messenger: Messenger,
+        exports: AuditExporter | None = None,
     ) -> None:
+        self._exports = exports
         self._queue = queue
         self._messenger = messenger
         self._rota = rota
@@ -114,6 +120,10 @@ class Commands:
             await self._cover_form(turn_context)
         elif command == "mine":
             await self._my_requests_here(turn_context)
+        elif command == "export" and self._exports is not None:
+            found = _EXPORT.match(_words(turn_context.activity.text or ""))
+            assert found is not None
+            await self._exports.command(turn_context, found["reference"][:40])
         else:
             await turn_context.send_activity(MessageFactory.text(help_text(self._profile)))
 

@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 BODY_SECONDS = 15.0
 
 # The invokes the bot serves (bot/teams_bot.py); Teams sends no other kind to this app.
-SERVED_INVOKES = frozenset({invokes.CARD_ACTION, invokes.TASK_FETCH, invokes.TASK_SUBMIT})
+SERVED_INVOKES = frozenset(
+    {invokes.CARD_ACTION, invokes.TASK_FETCH, invokes.TASK_SUBMIT, invokes.FILE_CONSENT}
+)
 
 _MAX_ID = 1024
 # Teams activities nest a handful of levels; far deeper JSON only exhausts the stack later.

@@ -11,6 +11,7 @@ from botbuilder.core import CardFactory, InvokeResponse, TurnContext
 CARD_ACTION = "adaptiveCard/action"
 TASK_FETCH = "task/fetch"
 TASK_SUBMIT = "task/submit"
+FILE_CONSENT = "fileConsent/invoke"  # the answer to a file consent card (bot/audit_export.py)
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"

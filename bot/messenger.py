@@ -12,6 +12,7 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
+    Attachment,
     ChannelAccount,
     ConversationAccount,
     ConversationParameters,
@@ -70,6 +71,13 @@ class Messenger:
         return await self._send(
             reference, MessageFactory.attachment(CardFactory.adaptive_card(card))
         )
+
+    async def send_private_attachment(
+        self, person: StaffPerson, attachment: Attachment
+    ) -> str | None:
+        """Send any attachment (a file consent card, say) to a person's 1:1 chat."""
+        reference = await self._user_reference(person)
+        return await self._send(reference, MessageFactory.attachment(attachment))
 
     async def send_private_text(self, person: StaffPerson, text: str) -> str | None:
         """Send a short text to a person's 1:1 chat."""

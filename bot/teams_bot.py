@@ -13,6 +13,7 @@ from botbuilder.schema import ActivityTypes, ChannelAccount, ConversationReferen
 from botbuilder.schema.teams import TeamInfo
 
 from bot import invokes
+from bot.audit_export import AuditExporter
 from bot.commands import Commands, channel_command
 from bot.guard import ChannelGuard
 from bot.inbound import Inbound, Where, describe
@@ -45,6 +46,7 @@ class BotDeps:
     guard: ChannelGuard | None = None
     directory: Directory | None = None
     card_verbs: Mapping[str, invokes.CardHandler] = field(default_factory=dict)
+    exports: AuditExporter | None = None
 
 
 class StepUpBot(TeamsActivityHandler):
@@ -173,6 +175,8 @@ class StepUpBot(TeamsActivityHandler):
         """Answer every invoke with a body we build; never leave one to the SDK's 500 path."""
         activity = turn_context.activity
         name = activity.name or ""
+        if name == invokes.FILE_CONSENT:
+            return await self._file_consent(turn_context)
         if name not in (invokes.CARD_ACTION, invokes.TASK_FETCH, invokes.TASK_SUBMIT):
             return await super().on_invoke_activity(turn_context)
         reason = invokes.invalid_invoke(name, activity.value)
@@ -201,6 +205,13 @@ class StepUpBot(TeamsActivityHandler):
         if name == invokes.TASK_FETCH:
             return invokes.ok(await details.fetch(person, data))
         return invokes.ok(await details.submit_task(person, data))
+
+    async def _file_consent(self, turn_context: TurnContext) -> InvokeResponse:
+        # Our tenant only, as for every other invoke; the exporter checks the offer itself.
+        if self._deps.exports is None or not self._from_our_tenant(describe(turn_context.activity)):
+            log.info("invoke.ignored", extra={"activity_name": invokes.FILE_CONSENT})
+            return invokes.bad_invoke("this file is not available here")
+        return await self._deps.exports.answer(turn_context)
 
     async def _card_action(self, turn_context: TurnContext, action: dict[str, object]) -> dict:
         verb = str(action["verb"])

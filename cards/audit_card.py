@@ -9,6 +9,7 @@ from cards.common import VERB_REFRESH, card, execute, facts, plain, text
 from reports.trail import AuditEntry, AuditTrail
 
 VERB_VIEW_AUDIT = "view_audit"
+VERB_EXPORT_AUDIT = "export_audit"
 MAX_ENTRIES = 60  # keeps the card well under Teams' size limit; the exports hold everything
 
 
@@ -17,8 +18,9 @@ def audit_button(consultation_id: str) -> dict[str, Any]:
     return execute("Audit trail", VERB_VIEW_AUDIT, {"consultationId": consultation_id})
 
 
-def audit_card(trail: AuditTrail) -> dict[str, Any]:
-    """The trail, oldest first, with a button back to the request's own card."""
+def audit_card(trail: AuditTrail, *, exportable: bool = False) -> dict[str, Any]:
+    """The trail, oldest first, with a button back to the request's own card (and, for whom
+    may export it, a button that sends the whole trail as a file)."""
     shown = trail.entries[-MAX_ENTRIES:]
     body: list[dict[str, Any]] = [
         text(f"Audit trail: {plain(trail.reference)}", weight="Bolder", size="Medium"),
@@ -36,8 +38,11 @@ def audit_card(trail: AuditTrail) -> dict[str, Any]:
         body.append(facts([(_when(trail, e), _line(e)) for e in shown]))
     else:
         body.append(text("Nothing recorded yet."))
-    back = execute("Back to the request", VERB_REFRESH, {"consultationId": trail.consultation_id})
-    return card(body, [back])
+    ids = {"consultationId": trail.consultation_id}
+    actions = [execute("Back to the request", VERB_REFRESH, ids)]
+    if exportable:
+        actions.insert(0, execute("Export the full trail", VERB_EXPORT_AUDIT, ids))
+    return card(body, actions)
 
 
 def _when(trail: AuditTrail, entry: AuditEntry) -> str:

@@ -50,9 +50,16 @@ async def load_audit(
 
 
 async def record_audit_view(
-    engine: AsyncEngine, *, viewer_id: str, consultation_id: str, allowed: bool, at: datetime
+    engine: AsyncEngine,
+    *,
+    viewer_id: str,
+    consultation_id: str,
+    allowed: bool,
+    at: datetime,
+    action: str = "audit.view",
 ) -> None:
-    """Note who opened (or was refused) a request's audit trail, in the append-only access log.
+    """Note who opened (or exported, or was refused) a request's audit trail, in the
+    append-only access log.
 
     Only for a request that exists: the id comes from a card's data, which anyone can craft, and
     the log is append-only, so an unchecked id would keep whatever text was sent in it forever.
@@ -65,7 +72,7 @@ async def record_audit_view(
                 at=at,
                 actor_id=viewer_id,
                 consultation_id=consultation_id,
-                action="audit.view",
+                action=action,
                 allowed=allowed,
             )
         )

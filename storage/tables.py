@@ -229,6 +229,20 @@ access_audit = Table(
     Column("allowed", Boolean, nullable=False),
 )
 
+# Audit-export offers (file consent cards): which request, for whom, until when, and the answer,
+# claimed once so that a replayed or crafted consent uploads nothing (0009).
+audit_exports = Table(
+    "audit_exports",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("consultation_id", String(32), ForeignKey("consultations.id"), nullable=False),
+    Column("offered_to", String(64), nullable=False),
+    Column("offered_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("outcome", String(20), nullable=True),
+    Column("answered_at", UTCDateTime(), nullable=True),
+)
+
 # Covers set in the bot by a MAP team manager ("Ewa covers Tom from Wednesday to Friday"),
 # on top of the profile's rota. Kept, never edited: the row is the audit record.
 rota_covers = Table(

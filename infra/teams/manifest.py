@@ -118,7 +118,7 @@ def build_manifest(settings: PackageSettings) -> dict[str, Any]:
                 "botId": bot_id,
                 "scopes": list(BOT_SCOPES),
                 "isNotificationOnly": False,
-                "supportsFiles": False,
+                "supportsFiles": True,  # the audit export (file consent cards)
                 "supportsCalling": False,
                 "supportsVideo": False,
                 "commandLists": command_lists(),

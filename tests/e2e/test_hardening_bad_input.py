@@ -136,7 +136,6 @@ async def test_an_invoke_whose_value_is_not_an_object_gets_400(
         ("composeExtension/querySettingUrl", {"parameters": 7}),
         ("composeExtension/submitAction", {}),
         ("tab/submit", {"data": 7}),
-        ("fileConsent/invoke", {"action": 7}),
         ("signin/verifyState", {"state": 3}),
         ("unknown/verb", {}),
     ],
@@ -148,6 +147,20 @@ async def test_an_invoke_the_bot_does_not_serve_gets_501_without_a_turn(
     activity.update(name=name, value=value)
     reply = await bot.send(activity)
     assert reply.status == 501, reply.body
+    assert bot.connector.calls == []
+
+
+@pytest.mark.parametrize(
+    "value", [{"action": 7}, {"action": "accept", "context": "x"}, {"action": "accept"}]
+)
+async def test_a_malformed_file_consent_answer_gets_400_and_sends_nothing(
+    bot: BotUnderTest, errors: list[logging.LogRecord], value: object
+) -> None:
+    # Served since the audit export (bot/audit_export.py): checked before anything is looked up.
+    activity = act.personal_card_action(bot.connector.service_url, act.TOM, "set_cover", {})
+    activity.update(name="fileConsent/invoke", value=value)
+    reply = await bot.send(activity)
+    assert reply.status == 400, reply.body
     assert bot.connector.calls == []
 
 

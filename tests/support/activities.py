@@ -219,3 +219,22 @@ def personal_card_action(
     }
     activity["channelData"] = {"tenant": {"id": TENANT}}
     return activity
+
+
+def file_consent(
+    service_url: str,
+    user: User,
+    conversation_id: str,
+    action: str,
+    context: dict[str, Any],
+    upload_info: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """invoke fileConsent/invoke: the person's answer to a file consent card in their 1:1 chat,
+    carrying the card's accept (or decline) context and, on accept, Teams' upload info."""
+    activity = personal_card_action(service_url, user, "", {})
+    activity["conversation"]["id"] = conversation_id
+    activity["name"] = "fileConsent/invoke"
+    activity["value"] = {"type": "fileUpload", "action": action, "context": context}
+    if upload_info is not None:
+        activity["value"]["uploadInfo"] = upload_info
+    return activity

@@ -45,6 +45,15 @@ class ConnectorCall:
         ]
 
 
+@dataclass(frozen=True)
+class Upload:
+    """One PUT the bot made to a fake upload URL (a OneDrive upload session)."""
+
+    name: str
+    body: bytes
+    content_range: str | None
+
+
 @dataclass
 class FakeConnector:
     """Start with `await connector.start()`; point activities' serviceUrl at `service_url`."""
@@ -57,6 +66,9 @@ class FakeConnector:
     failing_conversations: dict[str, int] = field(default_factory=dict)
     # The Authorization header of every connector call, in order (None: sent without one).
     authorizations: list[str | None] = field(default_factory=list)
+    # Files the bot uploaded to `upload_url(...)`, and statuses to answer the next uploads with.
+    uploads: list[Upload] = field(default_factory=list)
+    upload_failures: list[int] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -78,6 +90,11 @@ class FakeConnector:
         """Stop listening."""
         if self._server is not None:
             await self._server.close()
+
+    def upload_url(self, name: str) -> str:
+        """An upload URL as Teams hands one out on accept (it records the PUT)."""
+        assert self._server is not None, "start() first"
+        return f"http://127.0.0.1:{self._server.port}/upload/{name}"
 
     def fail_next(self, status: int, times: int = 1) -> None:
         """Answer the next `times` calls with `status` (throttling, outages)."""
@@ -106,6 +123,8 @@ class FakeConnector:
 
     async def _handle(self, request: web.Request) -> web.Response:
         path = request.path
+        if path.startswith("/upload/") and request.method == "PUT":
+            return await self._upload(request)
         if "/v3/" not in path:
             return web.json_response({"error": "not a connector path"}, status=404)
         parts = [unquote(p) for p in path.split("/v3/", 1)[1].split("/")]
@@ -119,6 +138,14 @@ class FakeConnector:
                 if parts[1].startswith(prefix):
                     return web.json_response({"error": {"code": "Injected"}}, status=status)
         return await self._route(request.method, parts, body)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        if self.upload_failures:
+            return web.json_response({"error": "Injected"}, status=self.upload_failures.pop(0))
+        name = unquote(request.path.removeprefix("/upload/"))
+        body = await request.read()
+        self.uploads.append(Upload(name, body, request.headers.get("Content-Range")))
+        return web.json_response({"id": name, "name": name, "size": len(body)}, status=201)
 
     async def _route(self, method: str, parts: list[str], body: Any) -> web.Response:
         if parts[0] == "teams" and len(parts) >= 2:

@@ -121,10 +121,13 @@ class BotUnderTest:
 
 @asynccontextmanager
 async def installed_bot(
-    database_url: str, connector: FakeConnector, at: datetime
+    database_url: str, connector: FakeConnector, at: datetime, **overrides: Any
 ) -> AsyncIterator[BotUnderTest]:
-    """The app on a movable clock set to `at`, installed in the demo team (no calls recorded)."""
-    running = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(at))
+    """The app on a movable clock set to `at`, installed in the demo team (no calls recorded);
+    `overrides` are settings (e.g. export_delivery)."""
+    running = BotUnderTest(
+        local_settings(database_url, **overrides), connector, clock=MovableClock(at)
+    )
     await running.start()
     try:
         await running.send(installation_added(connector.service_url))

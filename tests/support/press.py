@@ -348,3 +348,48 @@ async def own_view(bot: BotUnderTest, user: act.User, call: ConnectorCall) -> Re
             card_activity_id=place.activity_id,
         )
     )
+
+
+FILE_CONSENT_TYPE = "application/vnd.microsoft.teams.card.file.consent"
+
+
+def file_consent_of(call: ConnectorCall) -> dict[str, Any]:
+    """The one file consent card (the attachment, with its name) a connector call carries."""
+    found = [
+        a
+        for a in (call.body or {}).get("attachments") or []
+        if a["contentType"] == FILE_CONSENT_TYPE
+    ]
+    assert len(found) == 1, f"expected one file consent card, found {len(found)}"
+    return dict(found[0])
+
+
+async def answer_file_consent(
+    bot: BotUnderTest, user: act.User, call: ConnectorCall, accept: bool
+) -> Reply:
+    """`user` presses Allow (accept) or Decline on the file consent card `call` sent, and
+    Teams sends what it sends: the card's own context, and on accept an upload session for
+    the file's name in the user's OneDrive (the fake connector's upload URL)."""
+    consent = file_consent_of(call)
+    content = consent["content"]
+    name = str(consent["name"])
+    info = None
+    if accept:
+        info = {
+            "contentUrl": f"https://northdown-my.sharepoint.com/personal/files/{name}",
+            "name": name,
+            "uploadUrl": bot.connector.upload_url(name),
+            "uniqueId": "4f1b2c3d-0000-4e5f-8a9b-000000000001",
+            "fileType": name.rpartition(".")[2],
+        }
+    context = content["acceptContext" if accept else "declineContext"]
+    activity = act.file_consent(
+        bot.connector.service_url,
+        user,
+        call.conversation_id or "",
+        "accept" if accept else "decline",
+        context,
+        info,
+    )
+    activity["replyToId"] = call.returned_id
+    return await bot.send(activity)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.audit_export import usable_upload_url
 from settings import ConfigError, Mode, load_settings
 
 
@@ -24,6 +25,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "STEPUP_PROFILE",
         "STEPUP_INSECURE_LOCAL_MODE",
         "HOST",
+        "STEPUP_EXPORT_DELIVERY",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no developer .env is read
@@ -188,3 +190,29 @@ def test_production_may_listen_on_every_interface(monkeypatch: pytest.MonkeyPatc
     _credentials(monkeypatch)
     monkeypatch.setenv("HOST", "0.0.0.0")
     assert load_settings().host == "0.0.0.0"
+
+
+def test_audit_exports_go_through_teams_in_production_and_to_a_file_locally() -> None:
+    production = load_settings(
+        mode="production",
+        app_id="5a0e9f3c-7d21-4b8e-a6f4-1c9d2e3b4a50",
+        app_password="not-a-real-secret",
+        app_tenant_id="6f1c2b7e-0d4a-4c1e-9a57-3b2f8e0d9c11",
+        encryption_keys="k1:" + "A" * 43 + "=",
+        hmac_key="B" * 44,
+    )
+    assert production.exports_via_teams
+    assert not load_settings().exports_via_teams
+    assert load_settings(export_delivery="teams").exports_via_teams
+    with pytest.raises(ConfigError, match="export_delivery"):
+        load_settings(export_delivery="e-mail")
+
+
+def test_production_uploads_only_to_https_and_never_to_a_url_without_a_host() -> None:
+    onedrive = {"uploadUrl": "https://northdown-my.sharepoint.com/upload?session=1"}
+    plain = {"uploadUrl": "http://127.0.0.1:8080/upload/x.csv"}
+    assert usable_upload_url(onedrive, https_only=True) == onedrive["uploadUrl"]
+    assert usable_upload_url(plain, https_only=True) is None
+    assert usable_upload_url(plain, https_only=False) == plain["uploadUrl"]
+    for bad in ({"uploadUrl": "file:///etc/passwd"}, {"uploadUrl": "https://"}, {}, "x", None):
+        assert usable_upload_url(bad, https_only=False) is None
