@@ -61,6 +61,21 @@ class ReportData:
     requests: list[RequestRow] = field(default_factory=list)
 
 
+_REPORT_COLUMNS = (
+    "id",
+    "service",
+    "urgency",
+    "status",
+    "outcome",
+    "posted_at",
+    "acknowledge_due",
+    "acknowledged_at",
+    "callback_due",
+    "called_back_at",
+    "closed_at",
+)
+
+
 def _in_period(period: Period) -> ColumnElement[bool]:
     c = consultations.c
     return and_(c.posted_at >= period.start, c.posted_at < period.end)
@@ -69,9 +84,13 @@ def _in_period(period: Period) -> ColumnElement[bool]:
 async def load_report_data(engine: AsyncEngine, period: Period, as_of: datetime) -> ReportData:
     """Read the requests posted in `period` (reads only; never takes the write lock)."""
     async with reading(engine) as conn:
+        c = consultations.c
+        # Only the columns a report uses: the JSON and Teams columns made most of its memory.
         rows = (
             await conn.execute(
-                select(consultations).where(_in_period(period)).order_by(consultations.c.posted_at)
+                select(*(c[name] for name in _REPORT_COLUMNS))
+                .where(_in_period(period))
+                .order_by(c.posted_at)
             )
         ).all()
         keys = await _escalations(conn, period)
@@ -136,20 +155,30 @@ async def _disputes(
 
 
 async def _families(conn: AsyncConnection, period: Period) -> dict[str, datetime | None]:
-    """Request id -> the family's latest earlier request time, for requests with an EHM number."""
-    mine, theirs = case_details.alias("mine"), case_details.alias("theirs")
-    earlier = consultations.alias("earlier")
+    """Request id -> the family's latest earlier request time, for requests with an EHM number.
+
+    One window over the family's requests in posting order, instead of a subquery per request
+    (which searched the family's history once for every request of the period). EXCLUDE GROUP
+    leaves out the request itself and any posted at the very same moment: strictly earlier.
+    """
     previous = (
-        select(func.max(earlier.c.posted_at))
-        .select_from(theirs.join(earlier, earlier.c.id == theirs.c.consultation_id))
-        .where(theirs.c.ehm_fingerprint == mine.c.ehm_fingerprint)
-        .where(earlier.c.posted_at < consultations.c.posted_at)
-        .scalar_subquery()
+        func.max(consultations.c.posted_at)
+        .over(
+            partition_by=case_details.c.ehm_fingerprint,
+            order_by=consultations.c.posted_at,
+            rows=(None, 0),
+            exclude="group",
+        )
+        .label("previous_at")
     )
-    query = (
-        select(mine.c.consultation_id, previous)
-        .join(consultations, consultations.c.id == mine.c.consultation_id)
-        .where(_in_period(period))
-        .where(mine.c.ehm_fingerprint.is_not(None))
+    history = (
+        select(case_details.c.consultation_id, consultations.c.posted_at, previous)
+        .join(consultations, consultations.c.id == case_details.c.consultation_id)
+        .where(case_details.c.ehm_fingerprint.is_not(None))
+        .where(consultations.c.posted_at < period.end)
+        .subquery()
+    )
+    query = select(history.c.consultation_id, history.c.previous_at).where(
+        history.c.posted_at >= period.start
     )
     return {row[0]: row[1] for row in await conn.execute(query)}

@@ -31,6 +31,7 @@ from reports.figures import (
     percentile,
 )
 from reports.periods import Period, months_before
+from reports.working_time import WorkingMinutes
 
 LEVEL_LABELS = {
     EscalationLevel.DUTY_MANAGER: "Duty MAP team manager",
@@ -54,6 +55,7 @@ def compute_report(
 ) -> QuarterlyReport:
     """The figures for `rows` (requests posted in `period`), as they stood at `as_of`."""
     rows = [r for r in rows if period.contains(r.posted_at)]
+    minutes = WorkingMinutes(calendar).between  # the same figures, without a walk per call
 
     def ack(r: RequestRow) -> tuple[datetime | None, datetime | None]:
         return r.acknowledged_at, r.acknowledge_due
@@ -62,9 +64,7 @@ def compute_report(
         return r.called_back_at, r.callback_due
 
     ack_hours = [
-        calendar.working_minutes_between(r.posted_at, r.acknowledged_at) / 60
-        for r in rows
-        if r.acknowledged_at is not None
+        minutes(r.posted_at, r.acknowledged_at) / 60 for r in rows if r.acknowledged_at is not None
     ]
     return QuarterlyReport(
         period=period,
@@ -72,8 +72,8 @@ def compute_report(
         total=len(rows),
         by_service=_by_service(rows),
         weekly=_weekly(rows, period),
-        acknowledge={g: _timeliness(_group(rows, g), ack, as_of, calendar) for g in GROUPS},
-        callback={g: _timeliness(_group(rows, g), callback, as_of, calendar) for g in GROUPS},
+        acknowledge={g: _timeliness(_group(rows, g), ack, as_of, minutes) for g in GROUPS},
+        callback={g: _timeliness(_group(rows, g), callback, as_of, minutes) for g in GROUPS},
         ack_distribution=[
             (label, sum(1 for h in ack_hours if low <= h < high)) for low, high, label in ACK_BINS
         ],
@@ -100,14 +100,17 @@ def _weekly(rows: list[RequestRow], period: Period) -> list[tuple[date, int]]:
 
 
 def _timeliness(
-    rows: Iterable[RequestRow], step: Step, as_of: datetime, calendar: WorkingCalendar
+    rows: Iterable[RequestRow],
+    step: Step,
+    as_of: datetime,
+    working_minutes: Callable[[datetime, datetime], int],
 ) -> Timeliness:
     minutes: list[int] = []
     due = within = 0
     for r in rows:
         done_at, deadline = step(r)
         if done_at is not None:
-            minutes.append(calendar.working_minutes_between(r.posted_at, done_at))
+            minutes.append(working_minutes(r.posted_at, done_at))
         if deadline is None:
             continue
         if done_at is not None:
