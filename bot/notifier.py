@@ -13,6 +13,7 @@ from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import ChannelAccount, Mention
 
 from bot.messenger import Messenger, NoRoute
+from bot.owner_notices import OwnerNoticeSender
 from bot.views import ViewBuilder
 from cards.common import local_time, mention, plain
 from cards.details import details_form
@@ -21,6 +22,7 @@ from domain.escalation import MessageKind
 from domain.roles import Role
 from services.consultations import ConsultationService
 from services.directory import Directory
+from services.owner_notices import OWNER_NOTICES
 from services.ports import OutboxMessage, Placement
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class EscalationNotifier:
         self._views = views
         self._timezone = timezone
         self._urgent_minutes = urgent_minutes
+        self._owners = OwnerNoticeSender(messenger, directory, thread_link, _require_sent)
 
     async def deliver(self, message: OutboxMessage) -> None:
         """Send one message; raise on any failure so that it is retried."""
@@ -65,6 +68,9 @@ class EscalationNotifier:
             log.info("outbox.moot", extra={"consultation_id": message.consultation_id})
             return
         consultation, placement = found
+        if message.kind in OWNER_NOTICES:
+            await self._owners.deliver(message.kind, message.recipient, consultation, placement)
+            return
         kind = MessageKind(message.kind)
         if kind is MessageKind.CARD_UPDATE:
             await self._views.update_thread(consultation)

@@ -23,6 +23,7 @@ from services.deliveries import (
     enqueue_thread,
 )
 from services.directory import Directory, StaffPerson
+from services.owner_notices import enqueue_owner_change
 from services.policy import Policy
 from services.ports import (
     Availability,
@@ -384,7 +385,9 @@ class ConsultationService:
         target = await self._directory.by_id(_text(inputs.get("assigneeId")) or "")
         if target is None:
             raise InvalidRequest("Choose someone from the MAP team.", code="unknown_assignee")
-        c.reassign(actor, target.id, at=self._clock.now())
+        previous, now = c.assignee_id, self._clock.now()
+        c.reassign(actor, target.id, at=now)
+        await enqueue_owner_change(uow, c, previous, at=now)
         return f"{c.reference} reassigned to {target.name}."
 
     async def _change_service(
