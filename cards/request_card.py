@@ -196,7 +196,9 @@ def _assignee_line(view: RequestView, entities: list[dict[str, Any]]) -> str:
 
 def _checklist(c: Consultation) -> str:
     if c.checklist is None:
-        return "not yet confirmed (asked privately)"
+        # Said plainly, so the duty manager sees a request opened from a free-text post has
+        # no checklist and no indicators yet (issue 14).
+        return "Checklist missing (the requester is asked privately)"
     count = len(c.indicators)
     state = "complete ✓" if c.checklist.complete else "incomplete"
     return f"{state}, {count} Level 4 indicator{'s' if count != 1 else ''}"

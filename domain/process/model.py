@@ -51,7 +51,7 @@ FieldType = Literal["choice", "toggle", "date", "number", "person", "area_team",
 GateKind = Literal["checklist", "required"]
 EffectKind = Literal["notify", "start_timer", "cancel_timer", "start_task", "spawn_flow"]
 FireKind = Literal["remind_owner", "escalate", "move"]
-Condition = Literal["urgent", "review_level_1", "review_level_2"]
+Condition = Literal["urgent", "review_level_1", "review_level_2", "checklist_missing"]
 
 
 @dataclass(frozen=True)

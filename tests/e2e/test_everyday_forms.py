@@ -104,6 +104,7 @@ async def test_the_new_request_form_shows_service_names_and_submits_to_a_channel
     shown = texts_of(card)
     assert "Service: Family Centre Riverside" in shown
     assert "complete ✓, 2 Level 4 indicators" in shown
+    assert "Checklist missing" not in shown
     assert "Urgency: Standard" in shown
 
 

@@ -93,6 +93,7 @@ async def test_a_post_by_a_requester_gets_a_request_card_naming_the_duty_manager
     assert "Tue 24 Nov 17:00" in shown  # acknowledge by the end of the working day
     assert "Wed 25 Nov 10:00" in shown  # call back within 24 hours
     assert "Hi, requesting" not in str(card)  # the post's text is never repeated
+    assert "Checklist missing" in shown  # a free-text post has no checklist yet (issue 14)
     # Priya is asked privately (a new 1:1 chat) to complete the checklist.
     created = flow_bot.connector.of("create_conversation")
     assert len(created) == 1
