@@ -123,9 +123,15 @@ def create_app(
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     runtime = app[RUNTIME]
-    runtime.engine = create_engine(runtime.settings.database_url)
-    if runtime.settings.migrate_on_start:
-        await migrate.upgrade(runtime.engine)
+    settings = runtime.settings
+    if settings.migrate_on_start:
+        # Before the app's own engine: with a migration login, the app's login may not exist
+        # until the migrate step has created it.
+        owner = settings.migration_database_url
+        await migrate.upgrade_as(
+            settings.database_url, owner.get_secret_value() if owner is not None else None
+        )
+    runtime.engine = create_engine(settings.database_url)
     runtime.conversations = ConversationStore(runtime.engine)
     yield
     await runtime.engine.dispose()

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from observability.logs import configure_logging
 from profiles.loader import ProfileError, load_profile
@@ -100,15 +101,14 @@ def _check_graph(settings: Settings, profile_path: Path | None, online: bool | N
 
 async def _migrate(settings: Settings) -> int:
     from storage import migrate
-    from storage.db import create_engine
 
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate.upgrade(engine)
-        log.info("migrations.applied", extra={"revision": migrate.head_revision()})
-    finally:
-        await engine.dispose()
+    await migrate.upgrade_as(settings.database_url, _secret(settings.migration_database_url))
+    log.info("migrations.applied", extra={"revision": migrate.head_revision()})
     return 0
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 async def _reseal(settings: Settings) -> int:

@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     )
     """SQLAlchemy URL: `sqlite:///path.db` (default, under ./var/) or `postgresql://user@host/db`."""
 
+    migration_database_url: SecretStr | None = Field(
+        None,
+        validation_alias=_alias("STEPUP_MIGRATION_DATABASE_URL", "migration_database_url"),
+    )
+    """PostgreSQL URL of the login that owns the tables and runs `migrate` (and migrations on
+    start). Set it, and DATABASE_URL's login becomes a least-privilege member of `stepup_app`
+    that cannot alter, truncate or un-trigger the audit trail (docs/deploy.md). Unset: the
+    migrations run as DATABASE_URL's login."""
+
     profile_path: Path = Field(
         DEMO_PROFILE, validation_alias=_alias("STEPUP_PROFILE", "profile_path")
     )
