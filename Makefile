@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest infra-check audit-deps migrate playground demo-as lock bench clean
+.PHONY: run test lint typecheck pytest infra-check audit-deps migrate playground demo-as demo-beside lock bench clean
 
 # The locked Node.js (linked into .venv/bin by the bootstrap) comes first on every recipe's PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -53,6 +53,11 @@ migrate: $(STAMP)
 ## grace, daniel); the bot keeps its state. Reload the page afterwards.
 demo-as: $(STAMP) node_modules/.installed
 	$(PY) scripts/playground_as.py $(USER)
+
+## demo-beside: with `make run` going, a second playground as USER on port 56151, same bot:
+## the bot's next posts in the channel go to the page that posted there last.
+demo-beside: $(STAMP) node_modules/.installed
+	$(PY) scripts/playground_as.py --beside $(USER)
 
 ## lock: re-resolve requirements/lock.txt (everything, for development and CI) and
 ## requirements/runtime.txt (what the container installs: the same versions, no dev tools)

@@ -21,7 +21,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".m365agentsplayground.yml"
-PIDFILE = ROOT / "var" / "playground.pid"
+# `make run` writes it; a test names its own (STEPUP_PLAYGROUND_PIDFILE) so never finds this one
+PIDFILE = Path(os.environ.get("STEPUP_PLAYGROUND_PIDFILE", ROOT / "var" / "playground.pid"))
 TOOL = ROOT / "node_modules" / ".bin" / "agentsplayground"
 
 
@@ -38,12 +39,17 @@ def config_as(user: str) -> dict[str, Any]:
     return config
 
 
-def _stop_running_playground() -> str:
-    """Stop the playground `make run` started; return the bot endpoint it was pointed at."""
+def _running_playground() -> tuple[int, str]:
+    """The pid of the playground `make run` started and the bot endpoint it is pointed at."""
     if not PIDFILE.exists():
         raise SystemExit("no var/playground.pid: start `make run` first, in another terminal")
     pid_text, endpoint = PIDFILE.read_text().split()
-    pid = int(pid_text)
+    return int(pid_text), endpoint
+
+
+def _stop_running_playground() -> str:
+    """Stop the playground `make run` started; return the bot endpoint it was pointed at."""
+    pid, endpoint = _running_playground()
     cmdline = Path(f"/proc/{pid}/cmdline")
     # Only ever the playground: a stale pid may belong to another process by now.
     if cmdline.exists() and b"agentsplayground" in cmdline.read_bytes():
@@ -56,29 +62,46 @@ def _stop_running_playground() -> str:
 
 
 def main(argv: list[str]) -> int:
+    beside = argv[:1] == ["--beside"]
+    if beside:
+        argv = argv[1:]
     if len(argv) != 1:
         print(
-            "usage: make demo-as USER=tom  (priya, tom, ewa, sam, grace, daniel)", file=sys.stderr
+            "usage: make demo-as USER=tom  (priya, tom, ewa, sam, grace, daniel)\n"
+            "       make demo-beside USER=ewa  (a second playground, on port 56151)",
+            file=sys.stderr,
         )
         return 2
     config = config_as(argv[0])
     path = ROOT / "var" / "playground" / f"{argv[0].lower()}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    endpoint = _stop_running_playground()
-    PIDFILE.write_text(f"{os.getpid()} {endpoint}\n")  # exec keeps this pid: the next demo-as
+    command = [str(TOOL)]
+    if beside:
+        endpoint = _running_playground()[1]
+        port = os.environ.get("TEAMSAPPTESTER_PORT", "56151")
+        command += ["-p", port]
+    else:
+        endpoint = _stop_running_playground()
+        port = os.environ.get("TEAMSAPPTESTER_PORT", "56150")
+        PIDFILE.write_text(f"{os.getpid()} {endpoint}\n")  # exec keeps this pid: the next demo-as
     print(
-        f"Agents Playground as {config['currentUser']['name']}: reload http://localhost:56150",
+        f"Agents Playground as {config['currentUser']['name']}: "
+        f"{'open' if beside else 'reload'} http://localhost:{port}",
         file=sys.stderr,
     )
     env = {
         **os.environ,
         "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(path),
         "TEAMSAPPTESTER_BROWSER": "none",
-        "M365_AGENTS_PLAYGROUND_LOGFILE": str(ROOT / "var" / "m365agentsplayground.log"),
+        # Two playgrounds must not write one log
+        "M365_AGENTS_PLAYGROUND_LOGFILE": str(
+            ROOT / "var" / f"m365agentsplayground{'-' + port if beside else ''}.log"
+        ),
     }
     os.chdir(ROOT)
-    os.execve(str(TOOL), [str(TOOL), "-e", endpoint, "-c", "msteams", "--dt"], env)  # noqa: S606
+    command += ["-e", endpoint, "-c", "msteams", "--dt"]
+    os.execve(str(TOOL), command, env)  # noqa: S606
 
 
 if __name__ == "__main__":

@@ -6,10 +6,14 @@ then drives the playground's own page in the system Chromium as Priya Shah would
 chats, posts a request in the channel, fills the checklist and the 1:1 "new request" form, and
 presses the card's buttons. Every assertion reads text on the page.
 
-Where the playground stops (docs/playground.md): it cannot switch user, so Priya's "Acknowledge"
-gets the bot's refusal (only a MAP team manager may acknowledge), and it does not open Teams
-dialogs, so "Provide details privately" ends at the page's own warning. The outcome needs the
-duty manager, so it is not reachable here.
+Priya's own "Acknowledge" gets the bot's refusal (only a MAP team manager may acknowledge). The
+duty manager of this week (asked of the bot, never a fixed date) then opens a second playground
+beside hers (`make demo-beside`, scripts/playground_as.py --beside: a restart would empty the
+page, and the bot has no way to show an old card again), @mentions the bot in the channel so that
+its next channel post goes to that page, and acknowledges and records the outcome of Priya's next
+request on the card's own buttons and form. The playground opens no Teams dialog, so "Provide
+details privately" does nothing visible; the form the bot sends to Priya's 1:1 chat after the
+acknowledgement is the details step.
 
 With STEPUP_PLAYGROUND_SHOTS=DIR the test also saves a screenshot of each step as
 DIR/playground-<step>.png (scripts/playground_screenshots.py writes docs/img/ that way).
@@ -21,7 +25,6 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.harness import TEST_HMAC_KEY, TEST_KEY_RING
+from tests.support.process import start_group, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "node_modules" / ".bin" / "agentsplayground"
@@ -107,28 +111,12 @@ def _make_run(tmp_path: Path) -> Iterator[str]:
         [python, "app.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True
     )
     log = tmp_path / "dev.log"
-    with log.open("wb") as out:
-        dev = subprocess.Popen(  # noqa: S603 - our own CLI, no shell
-            [python, "app.py", "dev"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group: teardown ends the bot and the playground
-        )
+    dev = start_group([python, "app.py", "dev"], ROOT, env, log)
     try:
         _wait_for(f"Listening on {playground_port}", log, dev)
         yield f"http://localhost:{playground_port}"
     finally:
-        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(dev.pid, sig)
-            try:
-                dev.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        stop_group(dev)
 
 
 def _wait_for(line: str, log: Path, process: subprocess.Popen[bytes]) -> None:
@@ -192,8 +180,8 @@ def _card(page: Page, text: str) -> Locator:
     return page.locator(".ac-adaptiveCard").filter(has_text=text).last
 
 
-async def test_priya_posts_fills_the_form_and_presses_the_cards_buttons_in_the_playground(
-    page: Page,
+async def test_priya_posts_and_the_duty_manager_acknowledges_and_records_the_outcome(
+    page: Page, tmp_path: Path
 ) -> None:
     # The 1:1 chat opens first: the bot's help.
     await expect(page.get_by_text("I help with step-up consultations.").first).to_be_visible()
@@ -255,16 +243,120 @@ async def test_priya_posts_fills_the_form_and_presses_the_cards_buttons_in_the_p
     await expect(card).to_contain_text("Family Centre Northgate")
     await expect(card).to_contain_text("Waiting for acknowledgement")
 
-    # Acknowledge: the playground's one user is Priya, a requester, so the bot refuses and says
-    # who can (acting as the duty manager needs `make demo-as USER=ewa`, a fresh page).
+    # Acknowledge: this page's user is Priya, a requester, so the bot refuses and says who can.
     await card.get_by_role("button", name="Acknowledge").click()
     refusal = "Only a MAP team manager or a MAP advanced practitioner can acknowledge a request."
     await expect(page.get_by_text(refusal)).to_be_visible()
     await page.get_by_text(refusal).scroll_into_view_if_needed()
     await expect(card).to_contain_text("Waiting for acknowledgement")
-    await _shot(page, "acknowledge")
+    await _shot(page, "acknowledge-refused")
 
-    # Details: Teams would open a dialog (task/fetch); the playground cannot, so the card stays.
+    # Details: Teams would open a dialog (task/fetch); the playground cannot, so the card stays
+    # as it was and the bot says nothing (the form comes after the acknowledgement, below).
     await card.get_by_role("button", name="Provide details privately").click()
     await expect(card).to_contain_text("asked for privately")
-    await _shot(page, "details")
+
+    await _duty_manager_acknowledges_and_records_the_outcome(page, tmp_path)
+
+
+async def _duty_manager_acknowledges_and_records_the_outcome(priya: Page, tmp_path: Path) -> None:
+    # Who is on duty this week is the bot's answer (the rota alternates weekly).
+    await priya.get_by_role("treeitem", name="Personal Chat").click()
+    await _send_in_chat(priya, "who is on duty")
+    duty_line = priya.get_by_text(re.compile(r"On duty this week: [A-Z][a-z]+ [A-Z][a-z]+")).last
+    await expect(duty_line).to_be_visible()
+    found = re.search(r"On duty this week: (\w+) (\w+)", await duty_line.inner_text())
+    assert found is not None
+    first_name, full_name = found.group(1), f"{found.group(1)} {found.group(2)}"
+
+    with _playground_beside(tmp_path, first_name.lower()) as url:
+        browser = priya.context.browser
+        assert browser is not None
+        manager = await browser.new_page(viewport={"width": 1280, "height": 800})
+        manager.set_default_timeout(STEP_TIMEOUT_MS)
+        await manager.goto(url)
+        await expect(manager.get_by_text(full_name).first).to_be_visible()
+        await expect(
+            manager.get_by_text("I help with step-up consultations.").first
+        ).to_be_visible()
+        # Her own post in the channel makes this page the one the bot's channel posts go to.
+        await manager.get_by_role("treeitem", name="Northdown Early Help - General").click()
+        await manager.get_by_role("treeitem", name=CHANNEL).click()
+        await _post_in_channel(manager, "who is on duty")
+        await manager.get_by_role("button", name="Post").click()
+        await expect(manager.get_by_text(f"On duty this week: {full_name}").first).to_be_visible()
+
+        # Priya sends a new request from her 1:1 form; its card opens a thread in the channel.
+        reference = await _new_request_from_the_form(priya)
+
+        card = _card(manager, f"Step-up request {reference}")
+        await expect(card).to_contain_text("Waiting for acknowledgement")
+        await expect(card).to_contain_text(full_name)
+        await card.get_by_role("button", name="Acknowledge").click()
+        await expect(card).to_contain_text("Acknowledged: call-back due")
+        await expect(card.get_by_role("button", name="Record outcome")).to_be_visible()
+        await _shot(manager, "acknowledge")
+
+        # The acknowledgement sends Priya the private details form, in her 1:1 chat.
+        details = _card(priya, f"Case details for {reference} (private)")
+        await expect(details).to_be_visible()
+        await details.scroll_into_view_if_needed()
+        await _shot(priya, "details")
+
+        # The outcome: the card's own button turns it into the form (no dialog needed).
+        await card.get_by_role("button", name="Record outcome").click()
+        form = _card(manager, f"Record the outcome of {reference}")
+        await _tick(form, "Threshold not met: Level 3 continues")
+        await form.get_by_role("button", name="Record outcome").click()
+        outcome = _card(manager, f"Step-up request {reference}")
+        await expect(outcome).to_contain_text("Outcome recorded")
+        await expect(outcome).to_contain_text("Threshold not met")
+        await outcome.scroll_into_view_if_needed()
+        await _shot(manager, "outcome")
+
+
+async def _send_in_chat(page: Page, text: str) -> None:
+    await page.get_by_role("textbox").click()
+    await page.keyboard.type(text)
+    await page.keyboard.press("Enter")
+
+
+async def _new_request_from_the_form(page: Page) -> str:
+    """Priya fills and posts the 1:1 "new request" form; returns the reference the bot gives."""
+    posted = page.get_by_text(
+        re.compile(r"Request SU-\d{4}-\d{4} posted in FC/FSP Step Up Requests")
+    )
+    before = await posted.count()  # the answers to her earlier forms are still on the page
+    await _send_in_chat(page, "new request")
+    form = _card(page, "New step-up consultation request")
+    await form.get_by_role("combobox").click()
+    await page.get_by_role("option", name="Family Centre Northgate").click()
+    await _tick(form, *TICKS)
+    await form.get_by_role("button", name="Post request").click()
+    await expect(posted).to_have_count(before + 1)
+    found = re.search(r"SU-\d{4}-\d{4}", await posted.last.inner_text())
+    assert found is not None
+    return found.group(0)
+
+
+@contextlib.contextmanager
+def _playground_beside(tmp_path: Path, user: str) -> Iterator[str]:
+    """`make demo-beside USER=<user>`: a second playground as that person, against the same bot."""
+    env = {
+        **_environment(tmp_path, 0, 0),
+        "TEAMSAPPTESTER_PORT": str(_free_port()),
+    }
+    env.pop("PORT")
+    log = tmp_path / f"beside-{user}.log"
+    beside = start_group(
+        [sys.executable, "scripts/playground_as.py", "--beside", user], ROOT, env, log
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (found := re.search(r"Listening on (\d+)", log.read_text(errors="replace"))):
+            if beside.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"no second playground:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield f"http://localhost:{found.group(1)}"
+    finally:
+        stop_group(beside)

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -36,6 +35,7 @@ import pytest
 
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, local_settings
+from tests.support.process import start_group, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "node_modules" / ".bin" / "agentsplayground"
@@ -138,27 +138,13 @@ def _playground_process(endpoint: str, workdir: Path) -> Iterator[subprocess.Pop
     }
     for name in ("TEAMSAPPTESTER_PORT", "M365_AGENTS_PLAYGROUND_SERVICE_URL", "BOT_ENDPOINT"):
         env.pop(name, None)
-    with (workdir / "stdout.txt").open("wb") as stdout:
-        process = subprocess.Popen(  # noqa: S603 - the pinned local tool, no shell
-            [str(TOOL), "-e", endpoint, "-c", "msteams", "-p", "0", "--dt"],
-            cwd=workdir,  # it writes ./devTools/ relative to the cwd unless told otherwise
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    # cwd: it writes ./devTools/ relative to the cwd unless told otherwise
+    command = [str(TOOL), "-e", endpoint, "-c", "msteams", "-p", "0", "--dt"]
+    process = start_group(command, workdir, env, workdir / "stdout.txt")
     try:
         yield process
     finally:
-        for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, sig)
-            try:
-                process.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        stop_group(process, grace=5.0)
 
 
 def _read(path: Path) -> str:

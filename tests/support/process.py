@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -68,3 +70,32 @@ async def post(session: aiohttp.ClientSession, port: int, activity: dict[str, ob
     """POST one activity to /api/messages; the HTTP status."""
     async with session.post(f"http://127.0.0.1:{port}/api/messages", json=activity) as response:
         return response.status
+
+
+def stop_group(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """End the process and its group: SIGTERM, then SIGKILL after `grace` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def start_group(
+    command: list[str], cwd: Path, env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    """Start `command` in a process group of its own (stop_group ends it and its children),
+    with stdout and stderr in `log` and no stdin."""
+    with log.open("wb") as out:
+        return subprocess.Popen(  # noqa: S603 - the tests' own commands, no shell
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
