@@ -182,7 +182,13 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         app_id=settings.app_id,
         tenant_id=runtime.profile.tenant_id,
     )
-    views = ViewBuilder(directory, runtime.profile, runtime.consultations, messenger)
+    views = ViewBuilder(
+        directory,
+        runtime.profile,
+        runtime.consultations,
+        messenger,
+        dialogs=settings.teams_dialogs,
+    )
     details = DetailsDialog(
         runtime.details,
         directory,

@@ -184,6 +184,9 @@ def _dev(settings: Settings) -> int:
     pidfile = Path(os.environ.get("STEPUP_PLAYGROUND_PIDFILE", ROOT / "var" / "playground.pid"))
     pidfile.parent.mkdir(parents=True, exist_ok=True)
     pidfile.write_text(f"{playground.pid} {endpoint}\n")
+    if "teams_dialogs" not in settings.model_fields_set:
+        # The playground opens no Teams dialogs: the details button must then use the 1:1 chat.
+        settings = settings.model_copy(update={"teams_dialogs": False})
     try:
         return _serve(settings)
     finally:

@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     that cannot alter, truncate or un-trigger the audit trail (docs/deploy.md). Unset: the
     migrations run as DATABASE_URL's login."""
 
+    teams_dialogs: bool = Field(
+        True, validation_alias=_alias("STEPUP_TEAMS_DIALOGS", "teams_dialogs")
+    )
+    """Whether the client opens Teams dialogs (task modules). Off, "Provide details privately"
+    sends the details form to the requester's 1:1 chat and says so. `app.py dev` turns it off
+    for the Agents Playground, which opens no dialogs."""
+
     profile_path: Path = Field(
         DEMO_PROFILE, validation_alias=_alias("STEPUP_PROFILE", "profile_path")
     )

@@ -15,7 +15,12 @@ from bot.people import sender_key, sender_of
 from bot.texts import out_of_hours_text
 from bot.views import ViewBuilder
 from cards.common import VERB_OPEN_FORM, VERB_REFRESH, VERB_SUBMIT_REQUEST
-from cards.details import VERB_CANCEL_DETAILS, VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
+from cards.details import (
+    VERB_CANCEL_DETAILS,
+    VERB_DETAILS_IN_CHAT,
+    VERB_PROVIDE_DETAILS,
+    VERB_VIEW_DETAILS,
+)
 from cards.forms import (
     CONFIRMED,
     outcome_form,
@@ -90,6 +95,7 @@ class RequestFlow:
         if self._details is not None:
             details = self._details
             verbs[VERB_PROVIDE_DETAILS] = self._with_person(details.submit_card, "details.give")
+            verbs[VERB_DETAILS_IN_CHAT] = self._with_person(details.to_chat, "details.open")
             verbs[VERB_CANCEL_DETAILS] = self._with_person(details.cancel)
             verbs[VERB_VIEW_DETAILS] = self._with_person(details.view, "details.view")
         return verbs

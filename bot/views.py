@@ -33,7 +33,10 @@ class ViewBuilder:
         profile: Profile,
         service: ConsultationService,
         messenger: Messenger,
+        *,
+        dialogs: bool = True,
     ) -> None:
+        self._dialogs = dialogs
         self._directory = directory
         self._profile = profile
         self._service = service
@@ -144,6 +147,7 @@ class ViewBuilder:
             assessment_phone=self._assessment_phone(c.service),
             viewers=tuple(v for v in viewers if v),
             buttons=buttons,
+            dialogs=self._dialogs,
             acknowledge_by=acknowledge_by(
                 c.urgency,
                 c.posted_at,

@@ -10,6 +10,7 @@ from domain.details import CaseDetails
 from domain.lifecycle import Action
 
 VERB_PROVIDE_DETAILS = "provide_details"
+VERB_DETAILS_IN_CHAT = "details_in_chat"  # the channel button where dialogs do not open
 VERB_CANCEL_DETAILS = "cancel_details"
 VERB_VIEW_DETAILS = "view_details"
 DIALOG_ID = "case_details"

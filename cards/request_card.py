@@ -21,7 +21,7 @@ from cards.common import (
     plain,
     text,
 )
-from cards.details import DIALOG_ID, VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
+from cards.details import DIALOG_ID, VERB_DETAILS_IN_CHAT, VERB_PROVIDE_DETAILS, VERB_VIEW_DETAILS
 from domain.consultation import Consultation, Outcome, Status, Urgency
 from domain.events import Event, EventKind
 from domain.lifecycle import Action
@@ -57,6 +57,8 @@ class RequestView:
     """Teams ids who get a user-specific refresh (requester and MAP workers)."""
     buttons: frozenset[str] | None = None
     """Verbs to offer this person; None means the default set for the state (everyone's card)."""
+    dialogs: bool = True
+    """Whether the client opens Teams dialogs; off, the details button uses the 1:1 chat."""
     acknowledge_by: datetime | None = None
     """The acknowledgement deadline that applies (an urgent request's is earlier than the
     stored end-of-day one); None shows the stored one."""
@@ -149,7 +151,9 @@ def request_card(view: RequestView) -> dict[str, Any]:
     body.append(_history(view))
     buttons = default_buttons(c) if view.buttons is None else view.buttons
     actions = [
-        _button(verb, title, form, c.id) for verb, title, form in _BUTTONS if verb in buttons
+        _button(verb, title, form, c.id, view.dialogs)
+        for verb, title, form in _BUTTONS
+        if verb in buttons
     ]
     extra: dict[str, Any] = {"msteams": {"entities": entities}} if entities else {}
     if view.viewers and c.is_open:
@@ -164,7 +168,12 @@ def request_card(view: RequestView) -> dict[str, Any]:
     return card(body, actions, **extra)
 
 
-def _button(verb: str, title: str, form: bool, consultation_id: str) -> dict[str, Any]:
+def _button(
+    verb: str, title: str, form: bool, consultation_id: str, dialogs: bool = True
+) -> dict[str, Any]:
+    if verb == VERB_PROVIDE_DETAILS and not dialogs:
+        # No dialogs (the Agents Playground): the form goes to the 1:1 chat, and the bot says so.
+        return execute(title, VERB_DETAILS_IN_CHAT, {"consultationId": consultation_id})
     if verb == VERB_PROVIDE_DETAILS:
         # A Teams dialog (task module): private to whoever opens it; only the requester may.
         data = {

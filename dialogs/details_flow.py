@@ -133,6 +133,40 @@ class DetailsDialog:
 
     # --- the 1:1 chat (Action.Execute) ----------------------------------------------------
 
+    async def to_chat(self, person: StaffPerson | None, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The channel button where dialogs do not open: the form to the 1:1 chat, and say so.
+
+        The same steps as opening the dialog (only the requester; the dialog's state and typed
+        values kept), so the chat form that arrives is the one the dialog would have shown.
+        """
+        consultation, refusal = await self._requester_only(person, data, audit="details.open")
+        if refusal is not None or consultation is None or person is None:
+            return invokes.card_message(refusal or "This request no longer exists.")
+        try:
+            state = await self._move(consultation.id, person, Step.OPEN)
+        except DialogError:  # a card from before the details were sent
+            return invokes.card_message("The details for this request were already sent.")
+        draft = await self._service.draft(consultation.id, person)
+        values = draft.values if draft is not None and state is State.EDITING else {}
+        form = details_form(
+            consultation.id, consultation.reference, values=values, errors={}, for_dialog=False
+        )
+        try:
+            await self._messenger.send_private(person, form)
+        except Exception as error:  # noqa: BLE001 - NoRoute or a connector failure alike
+            log.warning(
+                "details.not_sent_to_chat",
+                extra={"consultation_id": consultation.id, "error_type": type(error).__name__},
+            )
+            return invokes.card_message(
+                "The details form could not be sent to your 1:1 chat with the bot just now. "
+                "Please press Provide details privately again in a minute."
+            )
+        return invokes.card_message(
+            f"The details form for {consultation.reference} is in your 1:1 chat with the bot "
+            "(private): fill it in there."
+        )
+
     async def submit_card(
         self, person: StaffPerson | None, data: Mapping[str, Any]
     ) -> dict[str, Any]:

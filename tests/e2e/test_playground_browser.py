@@ -11,9 +11,9 @@ duty manager of this week (asked of the bot, never a fixed date) then opens a se
 beside hers (`make demo-beside`, scripts/playground_as.py --beside: a restart would empty the
 page, and the bot has no way to show an old card again), @mentions the bot in the channel so that
 its next channel post goes to that page, and acknowledges and records the outcome of Priya's next
-request on the card's own buttons and form. The playground opens no Teams dialog, so "Provide
-details privately" does nothing visible; the form the bot sends to Priya's 1:1 chat after the
-acknowledgement is the details step.
+request on the card's own buttons and form. The playground opens no Teams dialog, so `app.py
+dev` turns dialogs off (STEPUP_TEAMS_DIALOGS): "Provide details privately" then sends the form to
+Priya's 1:1 chat and says so; the form there is the details step.
 
 With STEPUP_PLAYGROUND_SHOTS=DIR the test also saves a screenshot of each step as
 DIR/playground-<step>.png (scripts/playground_screenshots.py writes docs/img/ that way).
@@ -153,9 +153,14 @@ async def _shot(page: Page, step: str) -> None:
         await page.screenshot(path=str(Path(SHOTS) / f"playground-{step}.png"))
 
 
+def _compose_box(page: Page) -> Locator:
+    """The playground's message box (a card's own text inputs are textboxes too)."""
+    return page.locator('[role="textbox"][contenteditable="true"]')
+
+
 async def _post_in_channel(page: Page, text: str) -> None:
     """Type a new channel post that @mentions the bot (the playground sends nothing else)."""
-    await page.get_by_role("textbox").click()
+    await _compose_box(page).click()
     await page.keyboard.type("@Step")
     await page.get_by_role("menuitem", name="Step Up Bot").click()
     await page.keyboard.type(f" {text}")
@@ -221,7 +226,7 @@ async def test_priya_posts_and_the_duty_manager_acknowledges_and_records_the_out
     await expect(_card(page, first_reference.group(0))).to_contain_text("checklist confirmed")
 
     # The 1:1 "new request" form (issue 14: it must submit): service chosen by its name.
-    await page.get_by_role("textbox").click()
+    await _compose_box(page).click()
     await page.keyboard.type("new request")
     await page.keyboard.press("Enter")
     form = _card(page, "New step-up consultation request")
@@ -251,10 +256,13 @@ async def test_priya_posts_and_the_duty_manager_acknowledges_and_records_the_out
     await expect(card).to_contain_text("Waiting for acknowledgement")
     await _shot(page, "acknowledge-refused")
 
-    # Details: Teams would open a dialog (task/fetch); the playground cannot, so the card stays
-    # as it was and the bot says nothing (the form comes after the acknowledgement, below).
+    # Details: Teams would open a dialog (task/fetch); the playground cannot, so `app.py dev`
+    # turns dialogs off and the button sends the form to Priya's 1:1 chat, saying so.
     await card.get_by_role("button", name="Provide details privately").click()
-    await expect(card).to_contain_text("asked for privately")
+    where = page.get_by_text("is in your 1:1 chat with the bot (private): fill it in there.")
+    await expect(where).to_be_visible()
+    await where.scroll_into_view_if_needed()
+    await _shot(page, "details-where")
 
     await _duty_manager_acknowledges_and_records_the_outcome(page, tmp_path)
 
@@ -316,7 +324,7 @@ async def _duty_manager_acknowledges_and_records_the_outcome(priya: Page, tmp_pa
 
 
 async def _send_in_chat(page: Page, text: str) -> None:
-    await page.get_by_role("textbox").click()
+    await _compose_box(page).click()
     await page.keyboard.type(text)
     await page.keyboard.press("Enter")
 
