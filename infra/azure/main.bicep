@@ -315,6 +315,9 @@ module app 'modules/app.bicep' = {
       STEPUP_GRAPH_CACHE_TTL: string(graphCacheTtlSeconds)
     }
     // Graph's secrets only when given: without a client secret Graph uses MicrosoftAppPassword.
+    // Only an app that migrates on start holds the owner's URL; with migrations as a release
+    // step (migrateOnStart = false) the app never sees it. (No comments inside union(): the
+    // Bicep parser infra/check.sh uses cannot read them.)
     secretSettings: union(
       botAppType == 'SingleTenant' ? { MicrosoftAppPassword: 'microsoft-app-password' } : {},
       {
@@ -323,8 +326,6 @@ module app 'modules/app.bicep' = {
         STEPUP_HMAC_KEY: 'hmac-key'
         APPLICATIONINSIGHTS_CONNECTION_STRING: 'appinsights-connection-string'
       },
-      // Only an app that migrates on start holds the owner's URL; with migrations as a release
-      // step (migrateOnStart = false) the app never sees it.
       splitLogins && migrateOnStart ? { STEPUP_MIGRATION_DATABASE_URL: 'migration-database-url' } : {},
       empty(graphClientSecret) ? {} : { STEPUP_GRAPH_CLIENT_SECRET: 'graph-client-secret' },
       empty(graphCertificatePassword) ? {} : { STEPUP_GRAPH_CERTIFICATE_PASSWORD: 'graph-certificate-password' }
