@@ -34,6 +34,7 @@ from bot.views import ViewBuilder
 from cards.audit_card import VERB_EXPORT_AUDIT, VERB_VIEW_AUDIT
 from dialogs.details_flow import DetailsDialog
 from domain.escalation import EscalationTimescales
+from domain.process.model import Flow
 from domain.roles import Role
 from graph.directory import GraphDirectory
 from graph.local_directory import ProfileDirectory
@@ -43,6 +44,7 @@ from graph.wiring import graph_directory, start_graph
 from observability.middleware import request_ids
 from profiles.domain_map import policy_from_profile
 from profiles.loader import load_profile
+from profiles.process_loader import ProcessError, council_process
 from profiles.schema import Profile
 from reports.schedule import send_quarterly_summary
 from scheduler.runner import Ticker
@@ -286,6 +288,7 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
     assert runtime.policy is not None and runtime.consultations is not None
     assert runtime.messenger is not None and runtime.views is not None
     engine, minutes = runtime.engine, runtime.profile.timescales.urgent_ack_working_minutes
+    flow = _step_up_flow(runtime.profile)
     escalations = EscalationService(
         lambda: SqlEscalationUnitOfWork(engine),
         runtime.directory,
@@ -298,7 +301,10 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
             runtime.views,
             timezone=runtime.profile.working_hours.timezone,
             urgent_minutes=minutes,
+            flow=flow,
+            calendar=runtime.policy.calendar,
         ),
+        flow=flow,
     )
 
     assert runtime.rota is not None
@@ -315,6 +321,7 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
     details = runtime.details
     assert details is not None
     purged_at: list[float] = []
+    started: list[bool] = []
 
     async def send_summary(card: dict[str, Any]) -> None:
         # Each service manager privately; one unreachable manager does not stop the others.
@@ -330,6 +337,11 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         # failure is caught there), so a failing database tick below does not hold them up.
         if runtime.guard is not None:
             await runtime.guard.retry_private()
+        if not started:
+            # The flow or the calendar may have changed since the stored timer times were
+            # worked out: the first tick works every open case out again.
+            await escalations.forget_timer_times()
+            started.append(True)
         report = await escalations.tick()
         if report.sent:
             observability.metrics.current().escalations_sent.add(report.sent)
@@ -345,6 +357,16 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
             await details.purge_expired()
 
     return tick
+
+
+def _step_up_flow(profile: Profile) -> Flow | None:
+    """The step-up flow whose timers the tick runs beside the four escalations of
+    domain.escalation; a profile the flow files do not fit runs those four alone, and says so."""
+    try:
+        return council_process(profile).flow("step_up")
+    except ProcessError as exc:
+        log.warning("timers.flow_not_loaded", extra={"problems": len(exc.problems)})
+        return None
 
 
 async def api_messages(request: web.Request) -> web.StreamResponse:

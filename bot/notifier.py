@@ -14,11 +14,14 @@ from botbuilder.schema import ChannelAccount, Mention
 
 from bot.messenger import Messenger, NoRoute
 from bot.owner_notices import OwnerNoticeSender
+from bot.timer_notices import TIMER_KINDS, TimerNoticeSender
 from bot.views import ViewBuilder
 from cards.common import local_time, mention, plain
 from cards.details import details_form
+from domain.calendar import WorkingCalendar
 from domain.consultation import Consultation, Urgency
 from domain.escalation import MessageKind
+from domain.process.model import Flow
 from domain.roles import Role
 from services.consultations import ConsultationService
 from services.directory import Directory
@@ -51,6 +54,8 @@ class EscalationNotifier:
         *,
         timezone: str,
         urgent_minutes: int,
+        flow: Flow | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> None:
         self._messenger = messenger
         self._directory = directory
@@ -59,6 +64,20 @@ class EscalationNotifier:
         self._timezone = timezone
         self._urgent_minutes = urgent_minutes
         self._owners = OwnerNoticeSender(messenger, directory, thread_link, _require_sent)
+        self._timers = (
+            TimerNoticeSender(
+                messenger,
+                directory,
+                views,
+                flow,
+                calendar,
+                timezone=timezone,
+                link=thread_link,
+                require_sent=_require_sent,
+            )
+            if flow is not None and calendar is not None
+            else None
+        )
 
     async def deliver(self, message: OutboxMessage) -> None:
         """Send one message; raise on any failure so that it is retried."""
@@ -70,6 +89,13 @@ class EscalationNotifier:
         consultation, placement = found
         if message.kind in OWNER_NOTICES:
             await self._owners.deliver(message.kind, message.recipient, consultation, placement)
+            return
+        if message.kind in TIMER_KINDS:
+            if self._timers is None:
+                raise NoRoute("timer")  # no flow loaded: kept pending, never dropped
+            await self._timers.deliver(
+                message.kind, message.key, message.recipient, consultation, placement
+            )
             return
         kind = MessageKind(message.kind)
         if kind is MessageKind.CARD_UPDATE:

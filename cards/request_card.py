@@ -5,6 +5,7 @@ It carries nothing about the family: no names, no case numbers, no free text fro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -268,4 +269,21 @@ def _event_line(view: RequestView, event: Event) -> str:
         and event.kind in (EventKind.ASSIGNED, EventKind.REASSIGNED, EventKind.REVIEW_ASSIGNED)
         else ""
     )
+    if event.kind is EventKind.ESCALATED and event.data.get("timer"):
+        return f"{when} {_timer_words(event.data)} by {who}"
     return f"{when} {_WHAT[event.kind]}{suffix} by {who}"
+
+
+def _timer_words(data: Mapping[str, str]) -> str:
+    """A flow timer's trail line, from the codes its event holds (domain.monitoring)."""
+    if data.get("condition") == "checklist_missing":
+        return "checklist reminder sent to the requester"
+    fires = data.get("fires", "").split(",")
+    if "move:closed" in fires:
+        return "closed at the end of the dispute window"
+    told = [
+        f.removeprefix("escalate:").replace("_", " ") for f in fires if f.startswith("escalate:")
+    ]
+    if told:
+        return f"escalated to {', '.join(told)}"
+    return "reminder sent"

@@ -26,6 +26,7 @@ from domain.lifecycle import (
     Status,
     Urgency,
 )
+from domain.process.model import Timer
 from domain.roles import REQUESTERS, Actor, require_role
 
 __all__ = [
@@ -223,6 +224,12 @@ class Consultation:
     ) -> None:
         """Record a once-only escalation (an EscalationKey) before anyone is notified."""
         monitoring.record_escalation(self, key, at=at, data=data)
+
+    def record_timer(
+        self, key: str, timer: Timer, *, at: datetime, data: Mapping[str, str] | None = None
+    ) -> None:
+        """Record that a flow timer fired (its once-only key) before anyone is notified."""
+        monitoring.record_timer(self, key, timer, at=at, data=data)
 
     def record_screening(
         self, result: str, *, at: datetime, data: Mapping[str, str] | None = None

@@ -48,6 +48,9 @@ class MessageKind(StrEnum):
     THREAD_CARD = "thread_card"
     CHECKLIST = "checklist"
     DETAILS_ASK = "details_ask"  # the private-details form, when the ask could not be sent
+    # A flow timer (domain.timer_plan): the state's owner reminded, or a role told, privately.
+    TIMER_OWNER = "timer_owner"
+    TIMER_ESCALATION = "timer_escalation"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from domain.lifecycle import (
     Urgency,
     require_state,
 )
+from domain.process.model import Fire, Timer
 
 if TYPE_CHECKING:
     from domain.consultation import Consultation
@@ -45,9 +46,43 @@ def record_escalation(
     c._commit(event)
 
 
+def record_timer(
+    c: Consultation, key: str, timer: Timer, *, at: datetime, data: Mapping[str, str] | None = None
+) -> None:
+    """Record that a flow timer fired (its once-only `key`), before anyone is told.
+
+    The event says which timer and what it does, in codes; a repeat raises AlreadyDone and a
+    case that has left the timer's states since the tick looked raises WrongState.
+    """
+    require_aware(at)
+    if key in c.escalations:
+        raise AlreadyDone("This timer has already fired.", code="escalated")
+    if c.status.value not in timer.while_in:
+        raise WrongState("This timer no longer applies.", code="escalation_moot")
+    payload = _checked_extra(data, reserved=("key", "timer", "fires", "condition"))
+    payload |= {
+        "key": key,
+        "timer": timer.key,
+        "fires": ",".join(fire_code(f) for f in timer.fires),
+        "condition": timer.only_if or "",
+    }
+    c.escalations = c.escalations | {key}
+    c._commit(Event(EventKind.ESCALATED, at, None, payload))
+
+
+def fire_code(fire: Fire) -> str:
+    """A fire as a short code for the event log: remind_owner, escalate:<role>, move:<state>."""
+    if fire.kind == "escalate":
+        return f"escalate:{fire.role}"
+    if fire.kind == "move":
+        return f"move:{fire.state}"
+    return "remind_owner"
+
+
 def escalation_level(escalations: frozenset[str]) -> EscalationLevel:
-    """The highest level among recorded escalation keys."""
-    levels = (ESCALATIONS[EscalationKey(k)].level for k in escalations)
+    """The highest level among recorded escalation keys; a flow timer's key has no level."""
+    legacy = {k.value for k in EscalationKey}
+    levels = (ESCALATIONS[EscalationKey(k)].level for k in escalations if k in legacy)
     return max(levels, default=EscalationLevel.NONE)
 
 

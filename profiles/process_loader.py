@@ -21,7 +21,7 @@ from domain.process.checks import Directory, Problem, check_process
 from profiles.loader import _line_of, validation_problems
 from profiles.schema import Profile
 
-__all__ = ["ProcessError", "directory_of", "load_flows", "parse_flow"]
+__all__ = ["ProcessError", "council_process", "directory_of", "load_flows", "parse_flow"]
 
 PROCESSES = Path(__file__).resolve().parent / "processes"
 _DURATION = re.compile(
@@ -351,3 +351,15 @@ def _path_of(problem: Problem, flow: m.Flow) -> tuple[object, ...]:
         index = next((i for i, t in enumerate(flow.transitions) if t.verb == key), None)
         return ("transitions", index) if index is not None else ("transitions",)
     return (kind,) if kind else ()
+
+
+_PROVED: dict[str, m.Process] = {}
+
+
+def council_process(profile: Profile) -> m.Process:
+    """The flows in PROCESSES proved against `profile`, once per profile content (the proofs
+    take ~0.1 s, and a test suite builds the app hundreds of times); raises ProcessError."""
+    key = profile.model_dump_json()
+    if key not in _PROVED:
+        _PROVED[key] = load_flows(sorted(PROCESSES.glob("*.yaml")), profile)
+    return _PROVED[key]

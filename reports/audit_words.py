@@ -77,6 +77,8 @@ def describe(event: Event, name: Namer) -> tuple[str, str]:
         outcome = _OUTCOMES.get(data.get("outcome", ""), "?")
         return what, f"level {data.get('review_level', '?')}: {verdict}, now {outcome}"
     if kind is EventKind.ESCALATED:
+        if data.get("timer"):
+            return what, f"timer {data['timer'].replace('_', ' ')}: {data.get('fires', '')}"
         return what, _escalation(data.get("key", ""))
     if kind is EventKind.SCREENED:
         return what, _screening(data.get("result", ""), data.get("types", ""))

@@ -13,9 +13,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from domain import timers
+from domain.consultation import Consultation
 from domain.errors import DomainError
 from domain.escalation import Due, EscalationTimescales, Notice, due_now, notices
+from domain.process.model import Flow
 from domain.roles import Role
+from domain.timer_plan import LEGACY_TIMERS, People, plan
 from services.clock import Clock
 from services.directory import Directory
 from services.ports import (
@@ -37,6 +41,8 @@ SEND_TIMEOUT_SECONDS = 30.0
 CANDIDATE_LIMIT = 500
 CLAIM_BATCH = 50
 MAX_BATCHES_PER_TICK = 20
+# Stored as a case's next timer when none is running: only a save (which clears it) can start one.
+NO_TIMER = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -74,6 +80,7 @@ class EscalationService:
         *,
         lease: timedelta = LEASE,
         send_timeout: float = SEND_TIMEOUT_SECONDS,
+        flow: Flow | None = None,
     ) -> None:
         if lease.total_seconds() <= send_timeout:
             raise ValueError("the lease must outlast a send, or a slow send is claimed twice")
@@ -84,6 +91,7 @@ class EscalationService:
         self._notifier = notifier
         self._lease = lease
         self._send_timeout = send_timeout
+        self._flow = flow
 
     async def tick(self) -> TickReport:
         """Escalate whatever is due, then deliver whatever is waiting."""
@@ -92,7 +100,21 @@ class EscalationService:
         return TickReport(recorded, sent, failed)
 
     async def escalate_due(self) -> int:
-        """Record every escalation due now, with its messages; returns how many were recorded."""
+        """Record every escalation and flow timer due now, with its messages; how many."""
+        recorded = await self._escalate_legacy()
+        if self._flow is not None:
+            recorded += await self._fire_timers(self._flow)
+        return recorded
+
+    async def forget_timer_times(self) -> None:
+        """At start-up: work every open case's next timer out again (the flow may differ)."""
+        if self._flow is None:
+            return
+        async with self._uow() as uow:
+            await uow.escalations.forget_timer_times()
+
+    async def _escalate_legacy(self) -> int:
+        """The four escalations of domain.escalation (their texts and recipients)."""
         now = self._clock.now()
         # Working minutes never pass faster than clock minutes: a safe, cheap pre-filter.
         urgent_cutoff = now - timedelta(minutes=self._rules.urgent_ack_working_minutes)
@@ -137,6 +159,81 @@ class EscalationService:
             return await uow.outbox.pending()
 
     # --- helpers ------------------------------------------------------------------------------
+
+    async def _fire_timers(self, flow: Flow) -> int:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            ids = await uow.escalations.timer_candidates(now, limit=CANDIDATE_LIMIT)
+        if not ids:
+            return 0
+        groups = await self._groups(flow)
+        total = 0
+        for consultation_id in ids:
+            try:
+                total += await self._fire_one(consultation_id, flow, groups, now)
+            except ConcurrentUpdateError:
+                log.info("timer.busy", extra={"consultation_id": consultation_id})
+        return total
+
+    async def _fire_one(
+        self, consultation_id: str, flow: Flow, groups: dict[str, tuple[str, ...]], now: datetime
+    ) -> int:
+        calendar = self._rules.calendar
+        fired: list[tuple[timers.Firing, list[tuple[str, str]]]] = []
+        async with self._uow() as uow:
+            if not await uow.escalations.lock(consultation_id):
+                return 0
+            c = await uow.consultations.get(consultation_id)
+            if c is None:
+                return 0
+            read_version = c.version
+            for firing in timers.due_now(c, flow, calendar, now, stored=_stored(c)):
+                timer = flow.timer(firing.timer)
+                if firing.timer in LEGACY_TIMERS or timer is None:
+                    continue
+                try:
+                    c.record_timer(firing.key, timer, at=now, data={"due_at": _iso(firing.at)})
+                except DomainError as refused:
+                    log.info(
+                        "timer.skipped",
+                        extra={
+                            "consultation_id": consultation_id,
+                            "key": firing.timer,
+                            "error_code": refused.code,
+                        },
+                    )
+                    continue
+                found = plan(c, timer, flow, _people(flow, c, groups))
+                if found.move_to is not None:
+                    _move(c, found.move_to, now)
+                fired.append((firing, plan_rows(found.notices)))
+            if fired:
+                await uow.consultations.save(c, read_version=read_version)
+                for firing, rows in fired:
+                    await uow.escalations.record(
+                        consultation_id, firing.key, due_at=firing.at, at=now
+                    )
+                    await uow.outbox.enqueue(consultation_id, firing.key, rows, at=now)
+            await uow.escalations.set_timer_due(
+                consultation_id, _next_timer(c, flow, self._rules, now), version=c.version
+            )
+        for firing, _ in fired:
+            log.info(
+                "timer.recorded", extra={"consultation_id": consultation_id, "key": firing.timer}
+            )
+        return len(fired)
+
+    async def _groups(self, flow: Flow) -> dict[str, tuple[str, ...]]:
+        """The people of each group role of the flow, looked up once per tick."""
+        found: dict[str, tuple[str, ...]] = {}
+        for role in flow.roles:
+            if role.fill.kind != "group":
+                continue
+            ids: list[str] = []
+            for name in role.fill.profile_roles:
+                ids += [p.id for p in await self._directory.with_role(Role(name))]
+            found[role.key] = tuple(dict.fromkeys(ids))
+        return found
 
     async def _escalate_one(self, consultation_id: str, now: datetime, people: _People) -> int:
         recorded: list[Due] = []
@@ -222,6 +319,58 @@ class EscalationService:
 def plan_rows(plan: tuple[Notice, ...]) -> list[tuple[str, str]]:
     """(kind, recipient) pairs for the outbox."""
     return [(n.kind.value, n.recipient) for n in plan]
+
+
+def _move(c: Consultation, state: str, now: datetime) -> None:
+    """A timer's move: today only `closed` (the system's auto-close) exists as a transition."""
+    try:
+        if state != "closed":
+            raise DomainError("No such move.", code="unknown_move")
+        c.close(None, at=now)
+    except DomainError as refused:
+        # The firing still counts (recorded, its notices sent): the case stays where it is.
+        log.warning(
+            "timer.move_refused", extra={"consultation_id": c.id, "error_code": refused.code}
+        )
+
+
+def _stored(c: Consultation) -> dict[str, datetime | None]:
+    # The deadlines the card shows win over a recomputation (domain.timers.schedule).
+    return {"eod_unacknowledged": c.acknowledge_due, "callback_overdue": c.callback_due}
+
+
+def _next_timer(
+    c: Consultation, flow: Flow, rules: EscalationTimescales, now: datetime
+) -> datetime:
+    """When the case's next unrecorded flow timer falls due (NO_TIMER when none runs)."""
+    pending = [
+        f.at
+        for f in timers.schedule(c, flow, rules.calendar, stored=_stored(c))
+        if f.timer not in LEGACY_TIMERS and f.key not in c.escalations
+    ]
+    return max(min(pending, default=NO_TIMER), now)
+
+
+def _people(flow: Flow, c: Consultation, groups: dict[str, tuple[str, ...]]) -> People:
+    """Who fills each role of the flow for this case (empty when nobody does)."""
+
+    def people(key: str) -> tuple[str, ...]:
+        role = flow.role(key)
+        if role is None:
+            return ()
+        kind = role.fill.kind
+        if kind == "group":
+            return groups.get(key, ())
+        if kind == "requester":
+            return (c.requester_id,)
+        if kind == "reviewer":
+            return (c.reviewer_id,) if c.reviewer_id else ()
+        if kind in ("assignee", "rota"):
+            # The duty manager of the week is assigned when the request is posted.
+            return (c.assignee_id,) if c.assignee_id else ()
+        return ()  # previous_owner, named people, service staff: not resolvable here yet
+
+    return people
 
 
 def _iso(at: datetime) -> str:

@@ -169,6 +169,18 @@ class EscalationStore(Protocol):
         """Ids of open consultations that may have an escalation due (a superset)."""
         ...
 
+    async def timer_candidates(self, now: datetime, *, limit: int) -> list[str]:
+        """Ids of open consultations whose next flow timer is due or not yet worked out."""
+        ...
+
+    async def set_timer_due(self, consultation_id: str, at: datetime, *, version: int) -> None:
+        """Remember the case's next flow timer, unless the case changed since `version`."""
+        ...
+
+    async def forget_timer_times(self) -> int:
+        """Clear every open case's stored timer time (the flow or calendar may have changed)."""
+        ...
+
     async def lock(self, consultation_id: str) -> bool:
         """Lock the row for this transaction; False when another instance holds it."""
         ...

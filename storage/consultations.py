@@ -51,6 +51,8 @@ def _state(c: Consultation) -> dict[str, Any]:
         "outcome_at": c.outcome_at,
         "reviewed_at": c.reviewed_at,
         "closed_at": c.closed_at,
+        # Any change may start or stop a timer: the tick works the next one out again.
+        "timer_due_at": None,
         "version": c.version,
     }
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, select
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.lifecycle import ESCALATIONS, EscalationKey, Urgency
-from storage.tables import ESCALATION_STATES, consultations, escalations
+from storage.tables import ESCALATION_STATES, OPEN_STATES, consultations, escalations
 from storage.uow import SqlUnitOfWork
 
 _C = consultations.c
@@ -68,6 +68,33 @@ class EscalationQueries:
             .limit(limit)
         )
         return list((await self._conn.execute(query)).scalars())
+
+    async def timer_candidates(self, now: datetime, *, limit: int) -> list[str]:
+        """Open consultations whose next flow timer is due, or not yet worked out (NULL)."""
+        in_open_state = _C.status.in_(bindparam("open_states", OPEN_STATES, literal_execute=True))
+        query = (
+            select(_C.id)
+            .where(in_open_state, or_(_C.timer_due_at.is_(None), _C.timer_due_at <= now))
+            .order_by(_C.timer_due_at, _C.id)
+            .limit(limit)
+        )
+        return list((await self._conn.execute(query)).scalars())
+
+    async def set_timer_due(self, consultation_id: str, at: datetime, *, version: int) -> None:
+        """Remember when the case's next flow timer falls due, unless it changed since read
+        (a transition's save cleared it: the next tick works it out from the new state)."""
+        await self._conn.execute(
+            update(consultations)
+            .where(_C.id == consultation_id, _C.version == version)
+            .values(timer_due_at=at)
+        )
+
+    async def forget_timer_times(self) -> int:
+        """Clear every open case's timer time (at start-up: the flow or calendar may differ)."""
+        result = await self._conn.execute(
+            update(consultations).where(_C.status.in_(OPEN_STATES)).values(timer_due_at=None)
+        )
+        return result.rowcount or 0
 
     async def lock(self, consultation_id: str) -> bool:
         """Take the row for this transaction; False when another transaction holds it."""

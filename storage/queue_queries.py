@@ -14,12 +14,16 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.lifecycle import Status, Urgency
+from domain.lifecycle import EscalationKey, Status, Urgency
 from services.queue import QueueLine
 from storage.tables import consultations, escalations
 
 _C = consultations.c
-_ESCALATED = exists().where(escalations.c.consultation_id == _C.id)
+# The four escalations only: a flow timer's reminder (domain.timer_plan) is not an escalation.
+_ESCALATED = exists().where(
+    escalations.c.consultation_id == _C.id,
+    escalations.c.key.in_(sorted(k.value for k in EscalationKey)),
+)
 _COLUMNS = (
     _C.id,
     _C.reference,

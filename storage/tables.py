@@ -83,6 +83,9 @@ consultations = Table(
     Column("outcome_at", UTCDateTime(), nullable=True),
     Column("reviewed_at", UTCDateTime(), nullable=True),
     Column("closed_at", UTCDateTime(), nullable=True),
+    # When the next flow timer falls due (domain.timers.schedule), written by the tick; every
+    # save clears it (NULL: work it out again). Migration 0010.
+    Column("timer_due_at", UTCDateTime(), nullable=True),
     # Optimistic concurrency: every write says which version it read.
     Column("version", Integer, nullable=False),
     # Where the request lives in Teams, so its card can be updated after a restart.
@@ -106,6 +109,26 @@ Index(
     consultations.c.id,
     sqlite_where=_IN_ESCALATION_STATE,
     postgresql_where=_IN_ESCALATION_STATE,
+)
+
+# Every state a flow timer can run in (the non-terminal ones), literal for the same reason.
+OPEN_STATES = (
+    "acknowledged",
+    "assigned",
+    "called_back",
+    "disputed",
+    "outcome_recorded",
+    "reviewed",
+    "submitted",
+    "under_review",
+)
+_IN_OPEN_STATE = consultations.c.status.in_(OPEN_STATES)
+Index(
+    "ix_consultations_timer_due",
+    consultations.c.timer_due_at,
+    consultations.c.id,
+    sqlite_where=_IN_OPEN_STATE,
+    postgresql_where=_IN_OPEN_STATE,
 )
 
 consultation_events = Table(

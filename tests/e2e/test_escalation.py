@@ -83,7 +83,8 @@ async def test_an_unacknowledged_urgent_request_escalates_once_each_step(
         [text] = private(connector, manager, start)
         assert "SU-2026-0001 (urgent) was not acknowledged" in text
         assert "https://teams.microsoft.com/l/message/19:demo-stepup@thread.tacv2/" in text
-    [card] = [c for c in connector.calls[start:] if c.op == "update"]
+    # The card (updated once per firing: the requester's checklist reminder fired at 17:00 too).
+    card = [c for c in connector.calls[start:] if c.op == "update"][-1]
     assert "escalated by the bot" in json.dumps(card.cards[0])
 
     # Moving on, and restarting in between, sends nothing twice.
@@ -100,9 +101,11 @@ async def test_an_unacknowledged_urgent_request_escalates_once_each_step(
         assert "SU-2026-0001 (urgent) has had no call-back" in text
         assert "with Tom Okafor" in text and "/l/message/" in text
     to_tom = private(connector, act.TOM, settled)
-    assert len(to_tom) == 2
+    assert len(to_tom) == 3
     assert any("not been acknowledged within 60 working minutes" in t for t in to_tom)
     assert any("no call-back recorded" in t for t in to_tom)
+    # The flow's call-back reminder (75 % of the window) fell due in the same jump of the clock.
+    assert any("Reminder: step-up request SU-2026-0001 is waiting for you" in t for t in to_tom)
     [to_ewa] = private(connector, act.EWA, settled)
     assert "still not acknowledged after 120 working minutes" in to_ewa
     assert in_thread(connector, post, settled) == []
@@ -132,7 +135,9 @@ async def test_an_acknowledged_request_is_not_escalated_at_the_end_of_the_day(
     await move(bot, now="2026-11-24T17:01:00+00:00")
     assert in_thread(connector, post, start) == []
     assert private(connector, act.TOM, start) == private(connector, act.EWA, start) == []
-    assert connector.calls[start:] == []
+    # Only the requester hears at 17:00: her free-text post still has no checklist (issue 14).
+    to_priya = private(connector, act.PRIYA, start)
+    assert len(to_priya) == 2 and "still has no checklist" in to_priya[0]
 
 
 async def test_a_502_from_the_connector_is_retried_later_and_sent_once(

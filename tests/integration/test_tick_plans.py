@@ -21,14 +21,17 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.seed_history import seed
-from domain.lifecycle import ESCALATIONS
+from domain.lifecycle import ESCALATIONS, Status
+from profiles.loader import load_profile
+from profiles.process_loader import council_process
 from storage.crypto import FieldCipher, new_key_ring_entry
 from storage.db import create_engine
 from storage.details import DetailsRepository
 from storage.escalation_queries import EscalationQueries
 from storage.migrate import upgrade
 from storage.outbox import SqlOutbox
-from storage.tables import ESCALATION_STATES
+from storage.tables import ESCALATION_STATES, OPEN_STATES
+from tests.support.dates import DEMO_PROFILE
 
 HISTORY = 6_000
 NOW = datetime.now(UTC)
@@ -151,6 +154,28 @@ async def test_the_escalation_candidates_read_only_open_requests(engine: AsyncEn
     if engine.dialect.name == "sqlite":
         assert "SCAN consultations USING INDEX ix_consultations_escalation_open" in plan, plan
         assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan  # taken in index order
+    else:
+        assert "Seq Scan consultations" not in plan, plan
+        assert any("ix_consultations_" in step for step in plan), plan
+
+
+async def _timer_candidates(conn: AsyncConnection) -> object:
+    return await EscalationQueries(conn).timer_candidates(NOW, limit=50)
+
+
+def test_the_timer_index_holds_exactly_the_states_a_flow_timer_can_run_in() -> None:
+    # The tick runs the step-up flow's timers (step down has no consultations table yet).
+    flow = council_process(load_profile(DEMO_PROFILE)).flow("step_up")
+    assert flow is not None
+    assert {s for t in flow.timers for s in t.while_in} <= set(OPEN_STATES)
+    assert set(OPEN_STATES) == {s.value for s in Status} - {"closed", "withdrawn"}
+
+
+async def test_the_timer_candidates_read_only_open_requests(engine: AsyncEngine) -> None:
+    [(statement, parameters)] = await _statements(engine, _timer_candidates)
+    plan = await _plan(engine, statement, parameters)
+    if engine.dialect.name == "sqlite":
+        assert any("ix_consultations_timer_due" in step for step in plan), plan
     else:
         assert "Seq Scan consultations" not in plan, plan
         assert any("ix_consultations_" in step for step in plan), plan
