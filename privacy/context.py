@@ -21,9 +21,12 @@ _REL = "|".join(
         reverse=True,
     )
 )
+# Whose number: said in the first person, or a work line. A bare field label ("Phone:", "Tel",
+# "Mob", "contact") names no owner, so it does not make a number the author's; their own
+# number is found by their name or sign-off on the lines around it instead.
 FIRST_PERSON = re.compile(
-    r"(?:\bme\b|\bmy\b|\bi'?m\b|\bi am\b|\bme on\b|direct line|\btel\b|\bt:|\bm:|\bmob(?:ile)?\b"
-    r"|\bwork\b|\boffice\b|\bdesk\b|\bphone\b|\bcontact\b|\bext\b)[^\n]{0,30}$",
+    r"(?:\bme\b|\bmy\b|\bi'?m\b|\bi am\b|\bme on\b|direct line"
+    r"|\bwork\b|\boffice\b|\bdesk\b|\bext\b)[^\n]{0,30}$",
     _I,
 )
 # Whose number: a relation ("mums mob", "nan's landline"), or anyone's possessive just before
@@ -90,10 +93,12 @@ def phones(text: str, keep: frozenset[str], author_marks: tuple[str, ...]) -> It
     lines = _Lines(text, author_marks)
     for m in PHONE.finditer(text):
         raw = m.group(0)
+        if raw.startswith("00"):
+            if not raw.startswith("0044"):
+                continue
+            raw = "+" + raw[2:]  # "0044 7700 900123" is the +44 form dialled from abroad
         digits = re.sub(r"\D", "", raw)
         national = "0" + digits[2:] if digits.startswith("44") else digits
-        if raw.startswith("00"):
-            continue
         if not _possible(raw, digits) or national in keep:
             continue
         before = text[max(0, m.start() - 40) : m.start()]
