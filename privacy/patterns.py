@@ -99,8 +99,9 @@ _STREET = (
 _WORD = r"[A-Za-z][A-Za-z'’-]*"
 ADDRESS = re.compile(
     rf"(?:\b[A-Z][a-z]+ (?:Hotel|House|Lodge|Court|Hostel|Refuge|Flats|Buildings),? )?"
-    rf"(?:\b(?:flat|apartment|apt|unit|room) ?\d+[a-z]?,? )?\b\d{{1,4}}[a-z]?,? "
-    rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:,? (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+\b)?",
+    rf"(?:\b(?:flat|apartment|apt|unit|room) ?\d+[a-z]?,? )?(?:\bno\.? ?)?\b\d{{1,4}}[a-z]?,? "
+    rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:,? (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+\b"
+    rf"(?-i:(?: [A-Z][a-z]+(?=[,.;\n]|$| [A-Z]{{1,2}}\d))?))?",
     _I,
 )
 FLAT = re.compile(
@@ -141,6 +142,42 @@ DESCRIBED = re.compile(
     rf"(?: (?i:hostel|hotel|refuge|inn|b&b|lodge))?{_TOWN}"
     rf"|\b(?i:lives?|living|staying|moved|address|addr)(?: \w+)? (?i:at|to|in) "
     rf"(The (?:{_CAP} )*{_CAP}{_TOWN})"
+)
+# Where a family lives, said as a clause: "they live in the flat above the chemist on X Road",
+# "living with nan at 4 Y Close, Town", "Address: plot 3 on the Z site". The whole locative
+# phrase after a residence verb or an address label, up to the end of its clause (a full stop,
+# a line end, a dash, a postcode, or a conjunction that starts a new clause), is the address
+# when it names a dwelling, a numbered house or a street; "she is in a meeting" names none.
+_RES_WHO = r"(?:they|she|he|family|mum|dad|kids|children|baby|nan|gran)"
+RESIDENCE = re.compile(
+    rf"\b(?:(?i:lives?|living|lived|staying|stays?|stayed|resides?|residing|housed|moved|"
+    rf"moving|placed)(?: (?i:now|currently|still|temporarily|temp|back|together|all))?"
+    rf"|(?i:{_RES_WHO})(?:['’]re| are| is|['’]s|s)(?: (?i:now|currently|still|all))?) "
+    rf"(?P<body>(?:(?i:in|at|on|with|into|above|over|behind|next door|opposite|near|round)\b"
+    rf"|(?:(?<=live )|(?<=lives )|(?<=living ))(?=[A-Z0-9]|(?i:the|room|flat|plot|no)\b))"
+    rf"(?:[^\n.;!?]|(?<=No)\.|(?<=St)\.)*?)"
+    rf"(?=(?<!No)(?<!St)\s*(?:[.;!?](?:\s|$)|\n|$|\()"
+    rf"|,?\s+(?i:[A-Z]{{1,2}}\d[A-Z\d]? ?\d[A-Z]{{2}})\b|\s+[-–—]\s"
+    rf"|,?\s+(?i:after|because|since|but|so|until|while|when|which|who|where|for now|and "
+    rf"(?=(?-i:[a-z]))|phone|tel|mob)\b)"
+)
+ADDRESS_LABEL = re.compile(
+    r"\b(?i:address|addr)\b(?: (?i:is|now|stay|temp|temporary|for them|for booking))*"
+    r"(?P<colon>\s*[:=\-–]\s*|\s+)"
+    r"(?P<body>(?:[^\n.;!?]|(?<=No)\.|(?<=St)\.)+?)"
+    r"(?=(?<!No)(?<!St)\s*(?:[.;!?](?:\s|$)|\n|$)"
+    r"|,?\s+(?i:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b|\s+[-–—]\s"
+    r"|,?\s+(?i:phone|tel|mob|and (?=(?-i:[a-z])))\b)"
+)
+# "at 14 Elm Road": a bare preposition before a numbered address stays outside the finding.
+NUMBERED_AFTER_PREPOSITION = re.compile(r"(?:at|in|on) (?=\d|(?:flat|no\.?|number|unit) ?\d)", _I)
+_PLACE_NAMED = re.compile(
+    r"\b(?i:flat|house|bedroom|hostel|b&b|caravan|site|refuge|hotel|bungalow|maisonette|"
+    r"cottage|bedsit|hmo|estate|plot|pitch|farmhouse|annexe|(?:one|a|single|shared) room"
+    r"|room \d+|no\.? ?\d+)\b"
+    rf"|\b\d{{1,4}}[a-z]?,? (?!(?i:{_MONTH})\b)[A-Z]"
+    r"|\b[A-Z][\w'’]+ (?i:road|rd|street|st|avenue|ave|lane|close|drive|crescent|terrace|"
+    r"gardens|grove|walk|mews|row|court|way|parade|place|square|rise|view|bank|brow|yard)\b"
 )
 CUE_LEAD = re.compile(r"(?i:\w+(?: \w+)? (?:on|at|in|to|near|around) )(?=the |\S)")
 _SCHOOL = (
@@ -290,6 +327,15 @@ def ages(text: str) -> Iterator[Candidate]:
 
 def addresses(text: str) -> Iterator[Candidate]:
     """Numbered street addresses, flats, and named streets where someone lives."""
+    for m in RESIDENCE.finditer(text):
+        body = m.group("body")
+        if _PLACE_NAMED.search(body) and re.search(r"[A-Z0-9]", body):  # a place, not "the flat"
+            lead = NUMBERED_AFTER_PREPOSITION.match(body)  # "live at [address]" reads on
+            yield T.ADDRESS, m.start("body") + (lead.end() if lead else 0), m.end("body"), 0.8
+    for m in ADDRESS_LABEL.finditer(text):
+        body = m.group("body")
+        if ":" in m.group("colon") or _PLACE_NAMED.search(body):
+            yield T.ADDRESS, m.start("body"), m.end("body"), 0.85
     for m in DESCRIBED.finditer(text):
         start = m.start(1) if m.group(1) else m.start()
         yield T.ADDRESS, start, m.end(), 0.75

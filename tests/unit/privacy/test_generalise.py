@@ -40,3 +40,51 @@ def test_the_authors_own_number_in_the_first_person_is_kept(
 ) -> None:
     text = "any questions ring me on 07700 900618"
     assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "they live in the flat above the bookmakers on Tanner Street, ND4 7QT",
+            "in the flat above the bookmakers on Tanner Street",
+        ),
+        (
+            "mum is living with her sister at 8 Rookery Close, Hollins Vale. Baby due in May",
+            "with her sister at 8 Rookery Close, Hollins Vale",
+        ),
+        ("Address: caravan 3 behind the scrapyard\nGP: none", "caravan 3 behind the scrapyard"),
+        ("address 41 Kiln Lane, Ashby Moor ND7 2LX, phone to follow", "41 Kiln Lane, Ashby Moor"),
+        (
+            "They live Flat 6, Mercer House, Dyer Street. Dad works nights",
+            "Flat 6, Mercer House, Dyer Street",
+        ),
+        (
+            "she's in one room in a shared house on Quarry Road after the eviction",
+            "in one room in a shared house on Quarry Road",
+        ),
+        ("nan lives next door at No. 9. She helps", "next door at No. 9"),
+    ],
+)
+def test_where_a_family_lives_said_as_a_clause(
+    screener: Screener, priya: Author, text: str, address: str
+) -> None:
+    result = screener.screen(text, priya)
+    spans = [(f.start, f.end) for f in result.findings if f.type is T.ADDRESS]
+    start = text.index(address)
+    assert any(s <= start and start + len(address) <= e for s, e in spans), result.redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can someone check who else lives in the flat before the visit",
+        "she is in a meeting at Northgate until four, then back at base",
+        "please update the address on EHM when you get a minute",
+        "they are in Year 5 at the moment",
+    ],
+)
+def test_a_residence_clause_without_a_place_is_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert T.ADDRESS not in screener.screen(text, priya).types()
