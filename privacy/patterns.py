@@ -31,15 +31,20 @@ TEN_DIGITS = re.compile(r"(?<![\d/])\d(?:[ -]?\d){9}(?![\d/])")
 CASE_CUE = re.compile(
     r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?|crime|incident|police|CAD|"
     r"HO|home office|UPN|ULN|pupil|NHS|ID|record|file|log|occurrence|CRN|URN)\b"
-    r"(?:[\s:#.-]*(?:no|num|number|ref|reference|id|is|was|number is)\b)*[\s:#.-]*",
+    r"(?:[\s:#.-]*(?:no|num|number|ref|reference|id|is|was|number is|for (?:them|him|her))\b)*"
+    r"[\s:#.-]*",
     _I,
 )
-REF_TOKEN = re.compile(r"(?=[A-Z/-]*\d)[A-Z]{0,4}[-/]?\d[\dA-Z/-]*(?: \d[\d/-]*)*", _I)
+# A reference may carry its system's prefix, glued or spaced: "CAMHS-077120", "WMP 20/1198/26".
+REF_TOKEN = re.compile(
+    r"(?:(?-i:[A-Z]{2,6}) (?=\d))?(?=[A-Z/-]*\d)[A-Z]{0,6}[-/]?\d[\dA-Z/-]*(?: \d[\d/-]*)*", _I
+)
 # Police and Front Door incident numbers have a shape of their own: prefix, year, serial
 # ("AB-26-104233"); a booking or ticket code ("LB-44821") has no year part.
 INCIDENT = re.compile(r"(?<![\w/-])[A-Z]{2,4}-\d{2}-\d{4,7}(?![\w/-])")
-# A system prefix glued to its number ("EHM-198822") is part of the reference.
-GLUED_PREFIX = re.compile(r"(?<![\w-])[A-Z]{2,5}[-/]$")
+# A system prefix glued or spaced before its number ("EHM-198822", "LCS 1193820") is part of
+# the reference.
+GLUED_PREFIX = re.compile(r"(?<![\w-])[A-Z]{2,5}[-/ ]$")
 LONG_NUMBER = re.compile(r"(?<![\w/.:-])\d{6,9}(?![\w/:-])")
 VRM = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b|\b[a-z]{2}\d{2} [a-z]{3}\b")
 VRM_CUE = re.compile(

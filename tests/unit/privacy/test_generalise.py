@@ -88,3 +88,18 @@ def test_a_residence_clause_without_a_place_is_kept(
     screener: Screener, priya: Author, text: str
 ) -> None:
     assert T.ADDRESS not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("police have it as ref NDP 31/220417/26 from the weekend", "NDP 31/220417/26"),
+        ("already open on LCS 4471093 under the old address", "LCS 4471093"),
+        ("the youth offending ref is YOTS-550213 if you need it", "YOTS-550213"),
+        ("Home Office ref for her K2207461 – asylum support", "K2207461"),
+    ],
+)
+def test_a_case_reference_keeps_its_system_prefix(
+    screener: Screener, priya: Author, text: str, ref: str
+) -> None:
+    assert found(screener, text, priya).get(ref) is T.CASE_REFERENCE
