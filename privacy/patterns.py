@@ -202,10 +202,23 @@ SCHOOL_LOWER = re.compile(
 # A saint's-name school placed by its town ("Westbury St Anne's"); the bare "St Anne's" is
 # also a church or a parish, so it needs the town.
 SAINT_SCHOOL = re.compile(r"(?<![\w'’-])[A-Z][a-z]+ (?:St\.?|Saint) [A-Z][a-z]+['’]s(?![\w'’])")
+# A bare saint's name ("St Anne's") is a school where the sentence is about school: after
+# a school word, a DSL or teacher "at", or "starts at"/"attends".
+SAINT_AFTER_SCHOOL_CUE = re.compile(
+    r"\b(?i:school|dsl|senco|head ?teacher|teacher|class teacher|pupil|attends?|attending|"
+    r"starts?|started|starting|goes|go|going|year \d+|reception|nursery)\b[^\n.!?]{0,25}?"
+    r"(?<![\w'’-])((?:St\.?|Saint) [A-Z][a-z]+['’]s)(?![\w'’])"
+)
 GENERIC_SCHOOL_WORDS = frozenset(
     "the his her their a new local current previous primary secondary high junior infant "
     "nursery same this that mainstream special private catholic faith village his/her "
     "at in from to attends school".split()
+)
+
+
+LEADING_GENERIC = re.compile(
+    r"(?:(?:" + "|".join(sorted(GENERIC_SCHOOL_WORDS - {"st"}, key=len, reverse=True)) + r")\s+)+",
+    _I,
 )
 
 
@@ -361,6 +374,15 @@ def schools(text: str) -> Iterator[Candidate]:
             continue  # "MARAC high", "DASH high": a risk level, not a school
         if words[0].lower() not in GENERIC_SCHOOL_WORDS or words[0] in ("St", "St."):
             yield T.SCHOOL, m.start(), m.end(), 0.85
+            continue
+        # "School Oakfield Primary", "New Hollins Academy": a field label or a generic word
+        # before the name is dropped, and the named school after it still counts.
+        lead = LEADING_GENERIC.match(m.group(0))
+        rest = m.group(0)[lead.end() :].split() if lead else []
+        if lead and len(rest) > 1 and rest[0].lower() not in GENERIC_SCHOOL_WORDS:
+            yield T.SCHOOL, m.start() + lead.end(), m.end(), 0.8
+    for m in SAINT_AFTER_SCHOOL_CUE.finditer(text):
+        yield T.SCHOOL, m.start(1), m.end(1), 0.75
     for m in SAINT_SCHOOL.finditer(text):
         if m.group(0).split()[0].lower() not in GENERIC_SCHOOL_WORDS:
             yield T.SCHOOL, m.start(), m.end(), 0.8
