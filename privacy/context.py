@@ -10,7 +10,7 @@ import phonenumbers
 
 from privacy import lexicon as lx
 from privacy.model import FindingType as T
-from privacy.patterns import DATE, PHONE, Candidate
+from privacy.patterns import DATE, DOB_LIST_GAP, PHONE, Candidate
 
 _I = re.IGNORECASE
 _REL = "|".join(
@@ -64,7 +64,7 @@ AGE_AFTER_RELATION = re.compile(
 # ("Rose (12/3/16)", "Leo Marsh 8/8/16", "rose 14 (5/10/12)"). Without a bracket or comma
 # the date must carry a year, so "Kayden 12/11 at 10" (a meeting) is not a birth date.
 DOB_AFTER_NAME = re.compile(
-    r"(?:['’]s)?(?:\s+\d{1,2}(?![\d/.:-])(?:\s*(?:yrs?|y/?o))?)?"
+    r"(?:['’]s)?(?:\s+\d{1,2}(?![\d/.:-]|st|nd|rd|th)(?:\s*(?:yrs?|y/?o))?)?"
     r"\s*(?:([(,])\s*(?:dob:?\s*)?|(?:dob:?\s*)?)",
     _I,
 )
@@ -187,8 +187,20 @@ AGE_AFTER_DOB = re.compile(r"\s*(?:\(\s*(\d{1,2})\s*\)|,\s*(\d{1,2})(?=\s*(?:,|;
 AGE_ALTERNATIVE = re.compile(rf"\s+(?:not|or|nearly|maybe)\s+(\d{{1,2}})\b{_NOT_AGE}", _I)
 
 
+# The label of a birth date just before it ("DOB 3/4/19", "D.O.B: 3/4/19") goes with it.
+DOB_LABEL_BEFORE = re.compile(r"(?<![\w.])(?:d\.?o\.?b\b\.?|date of birth)[\s:=\-–]*$", _I)
+# A full birth date right after an age ("she is 14, 2011-07-14"; "Leo 9 (3.3.17)").
+DOB_AFTER_AGE = re.compile(r"\s*[,(]\s*(?:d\.?o\.?b\b\.?:?\s*)?", _I)
+
+
 def around_findings(text: str, found: list[Candidate]) -> Iterator[Candidate]:
-    """Ages that lean on another finding: after a birth date, or corrected after an age."""
+    """Findings that lean on another: ages after a birth date or an age, and birth dates.
+
+    A birth date brings its label, and the next dates of the same list ("Ava 3/4/19 and
+    Noah 2nd May 2021", whoever found the first); an age followed by a dated year brings
+    that date as the birth date.
+    """
+    dobs = [(start, end) for kind, start, end, _ in found if kind is T.DATE_OF_BIRTH]
     for kind, _, end, _ in found:
         if kind is T.DATE_OF_BIRTH:
             m = AGE_AFTER_DOB.match(text, end)
@@ -199,6 +211,22 @@ def around_findings(text: str, found: list[Candidate]) -> Iterator[Candidate]:
             m = AGE_ALTERNATIVE.match(text, end)
             if m:
                 yield T.AGE, m.start(1), m.end(1), 0.75
+            d = DOB_AFTER_AGE.match(text, end)
+            date = DATE.match(text, d.end()) if d else None
+            dated = date and HAS_YEAR.search(date.group(0))
+            if date and dated and not MEETING_AFTER.match(text, date.end()):
+                dobs.append(date.span())
+    todo, seen = list(dobs), set(dobs)
+    while todo:  # each birth date found may be followed by the next of its list
+        _, end = todo.pop()
+        date = DATE.search(text, end, min(len(text), end + 60))
+        if date and date.start() - end <= 40 and DOB_LIST_GAP.fullmatch(text, end, date.start()):
+            if date.span() not in seen:
+                seen.add(date.span())
+                todo.append(date.span())
+    for start, end in seen:
+        label = DOB_LABEL_BEFORE.search(text, max(0, start - 20), start)
+        yield T.DATE_OF_BIRTH, label.start() if label else start, end, 0.8
 
 
 def _each_number(text: str, offset: int, group: str) -> Iterator[Candidate]:

@@ -15,92 +15,62 @@ from tests.unit.privacy.test_mechanisms import found
 T = FindingType
 
 
-# Each mechanism's invented examples: (text, the substring found, its type).
-FOUND = [
+# Each mechanism's invented examples: (text, the substring found), all of one type.
+MECHANISMS: dict[str, tuple[FindingType, list[tuple[str, str]]]] = {
     # A phone field label (Phone:, Tel, Mob, contact) names no owner; 0044 is +44.
-    pytest.param(
-        "Referral for the Dunmore children.\nPhone: 07700 900 614\nConcern: neglect",
-        "07700 900 614",
+    "phone-label": (
         T.PHONE,
-        id="phone-label-0",
-    ),
-    pytest.param(
-        "nan rang in, Tel 0113 496 0871 if no answer on the other",
-        "0113 496 0871",
-        T.PHONE,
-        id="phone-label-1",
-    ),
-    pytest.param(
-        "Mob 07700900615 – she only has credit on weekends",
-        "07700900615",
-        T.PHONE,
-        id="phone-label-2",
-    ),
-    pytest.param(
-        "contact 01632 960 877 after 3pm please", "01632 960 877", T.PHONE, id="phone-label-3"
-    ),
-    pytest.param(
-        "she is in Lithuania now, UK number 0044 7700 900616",
-        "0044 7700 900616",
-        T.PHONE,
-        id="phone-label-4",
-    ),
-    pytest.param(
-        "her number +447700900617 is the one that works",
-        "+447700900617",
-        T.PHONE,
-        id="phone-label-5",
+        [
+            (
+                "Referral for the Dunmore children.\nPhone: 07700 900 614\nConcern: neglect",
+                "07700 900 614",
+            ),
+            ("nan rang in, Tel 0113 496 0871 if no answer on the other", "0113 496 0871"),
+            ("Mob 07700900615 – she only has credit on weekends", "07700900615"),
+            ("contact 01632 960 877 after 3pm please", "01632 960 877"),
+            ("she is in Lithuania now, UK number 0044 7700 900616", "0044 7700 900616"),
+            ("her number +447700900617 is the one that works", "+447700900617"),
+        ],
     ),
     # A case reference keeps its system's prefix, glued or spaced.
-    pytest.param(
-        "police have it as ref NDP 31/220417/26 from the weekend",
-        "NDP 31/220417/26",
+    "case-prefix": (
         T.CASE_REFERENCE,
-        id="case-prefix-0",
+        [
+            ("police have it as ref NDP 31/220417/26 from the weekend", "NDP 31/220417/26"),
+            ("already open on LCS 4471093 under the old address", "LCS 4471093"),
+            ("the youth offending ref is YOTS-550213 if you need it", "YOTS-550213"),
+            ("Home Office ref for her K2207461 – asylum support", "K2207461"),
+        ],
     ),
-    pytest.param(
-        "already open on LCS 4471093 under the old address",
-        "LCS 4471093",
-        T.CASE_REFERENCE,
-        id="case-prefix-1",
-    ),
-    pytest.param(
-        "the youth offending ref is YOTS-550213 if you need it",
-        "YOTS-550213",
-        T.CASE_REFERENCE,
-        id="case-prefix-2",
-    ),
-    pytest.param(
-        "Home Office ref for her K2207461 – asylum support",
-        "K2207461",
-        T.CASE_REFERENCE,
-        id="case-prefix-3",
+    # A birth date takes its label, the next dates of its list, and a date after an age.
+    "dob": (
+        T.DATE_OF_BIRTH,
+        [
+            ("children Ayla DOB 3/8/19 and Rafe 12/1/21", "DOB 3/8/19"),
+            ("Tobias Greer 2/2/15, Marnie 14th June 2018 – both at home", "14th June 2018"),
+            ("grandson Alfie Dunmore 4th Oct 2016 lives with them", "4th Oct 2016"),
+            ("she is 15, 2010-05-09, and missing again", "2010-05-09"),
+            ("Kenzie 12, D.O.B: 09/03/2013", "D.O.B: 09/03/2013"),
+        ],
     ),
     # A school after a field label or generic word, or a saint's name after a school cue.
-    pytest.param(
-        "School Fernbrook Primary have raised the bruising",
-        "Fernbrook Primary",
+    "school-cue": (
         T.SCHOOL,
-        id="school-cue-0",
+        [
+            ("School Fernbrook Primary have raised the bruising", "Fernbrook Primary"),
+            (
+                "Attendance is poor. School Kilnworth St Mark's C of E Primary",
+                "Kilnworth St Mark's C of E Primary",
+            ),
+            ("Mr Ambrose the DSL at St Wilfrid's rang this morning", "St Wilfrid's"),
+            ("Tendai starts at St Cuthbert's after half term", "St Cuthbert's"),
+        ],
     ),
-    pytest.param(
-        "Attendance is poor. School Kilnworth St Mark's C of E Primary",
-        "Kilnworth St Mark's C of E Primary",
-        T.SCHOOL,
-        id="school-cue-1",
-    ),
-    pytest.param(
-        "Mr Ambrose the DSL at St Wilfrid's rang this morning",
-        "St Wilfrid's",
-        T.SCHOOL,
-        id="school-cue-2",
-    ),
-    pytest.param(
-        "Tendai starts at St Cuthbert's after half term",
-        "St Cuthbert's",
-        T.SCHOOL,
-        id="school-cue-3",
-    ),
+}
+FOUND = [
+    pytest.param(text, value, kind, id=f"{tag}-{n}")
+    for tag, (kind, examples) in MECHANISMS.items()
+    for n, (text, value) in enumerate(examples)
 ]
 
 
