@@ -38,10 +38,15 @@ FAMILY_BEFORE = re.compile(
     _I,
 )
 NUMS = r"\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*"
-_UNIT = r"(?:yrs?|years?|y/?o|months?|mths?|weeks?|wks?)"
+_UNIT = r"(?:yrs?|years?|y/?o|months?|mths?|weeks?|wks?|days?)"
 _SHORT_UNIT = r"(?:days?|weeks?|wks?|months?|mths?|yrs?|years?)"
 _NOT_AGE = r"(?!\s*(?:am|pm|:|\.\d|/|%|th\b|st\b|nd\b|rd\b|weeks|days|hours|mins|times|x\b|-\d))"
 UNIT_AFTER = re.compile(rf"\s*{_UNIT}\b(?:\s*old\b)?", _I)
+# Ages written as words after "is" ("noah is three"); "one" is too often a pronoun.
+_WORD_AGE = (
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen)"
+)
 AGE_AFTER_NAME = re.compile(
     rf"(?:['’]s)?(?:,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle))?"
     rf"(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*{_UNIT}?\s*[),;]"
@@ -50,13 +55,18 @@ AGE_AFTER_NAME = re.compile(
     rf"|\s+(\d{{1,2}})(?:\s*(?:yrs?|years?|y/?o))?\b{_NOT_AGE}"
     rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b{_NOT_AGE}"
     rf"|\s+(?:will be|is now|is nearly|is almost)\s+(\d{{1,2}}\s*{_SHORT_UNIT}\b)"
-    rf"(?!\s*(?:ago|late)))",
+    rf"(?!\s*(?:ago|late))"
+    rf"|\s+(?:who\s+)?(?:is|was)(?:\s+(?:only|just|now))?\s+(\d{{1,2}}\s*{_SHORT_UNIT}\b)"
+    rf"(?!\s*(?:ago|late|pregnant|gestation))"
+    rf"|\s+(\d{{1,2}}\s*(?:days?|weeks?|wks?|months?|mths?)(?:\s*old)?)"
+    rf"(?=\s*(?:[,.;)]|$|\n|and\b))"
+    rf"|\s+(?:is|was|turned|turns)\s+({_WORD_AGE})\b(?!\s+of\b))",
     _I,
 )
 AGE_AFTER_RELATION = re.compile(
     rf"\b(?:{_REL})s?\s*(?:\(\s*({NUMS})\s*{_UNIT}?\s*\)"
-    rf"|,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*,"
-    rf"|\s+(?:is|was|aged)\s+(\d{{1,2}})\b{_NOT_AGE}"
+    rf"|,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*[,)]"
+    rf"|\s+(?:is|was|are|were|aged)\s+({NUMS})\b{_NOT_AGE}"
     rf"|\s+(\d{{1,2}}\s*(?:days?|weeks?|wks?|months?|mths?)\b)(?=\s*(?:old\b|[,.;)+&(]|and\b|$)))",
     _I,
 )
@@ -165,8 +175,11 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
     for _, end, _ in names:
         m = AGE_AFTER_NAME.match(text, end)
         if m:
-            g = next(i for i in (1, 2, 3, 4, 5) if m.group(i))
-            yield from _each_number(text, m.start(g), m.group(g))
+            g = next(i for i in range(1, 9) if m.group(i))
+            if m.group(g)[0].isdigit():
+                yield from _each_number(text, m.start(g), m.group(g))
+            else:
+                yield T.AGE, m.start(g), m.end(g), 0.75
         d = DOB_AFTER_NAME.match(text, end)
         if d:
             date = DATE.match(text, d.end())
@@ -191,6 +204,20 @@ AGE_ALTERNATIVE = re.compile(rf"\s+(?:not|or|nearly|maybe)\s+(\d{{1,2}})\b{_NOT_
 DOB_LABEL_BEFORE = re.compile(r"(?<![\w.])(?:d\.?o\.?b\b\.?|date of birth)[\s:=\-–]*$", _I)
 # A full birth date right after an age ("she is 14, 2011-07-14"; "Leo 9 (3.3.17)").
 DOB_AFTER_AGE = re.compile(r"\s*[,(]\s*(?:d\.?o\.?b\b\.?:?\s*)?", _I)
+
+
+# "she is only 17", "he's just 6 weeks": an age said of a person by pronoun.
+AGE_OF_SUBJECT = re.compile(
+    rf"\b(?:she|he|who)(?:['’]s| is| was)(?:\s+(?:only|just|nearly|almost|now))?\s+"
+    rf"(\d{{1,2}}(?:\s*{_SHORT_UNIT}(?:\s*old)?)?)\b{_NOT_AGE}(?!\s*(?:ago|late|pregnant))",
+    _I,
+)
+
+
+def subject_ages(text: str) -> Iterator[Candidate]:
+    """Ages said of 'she', 'he' or 'who'."""
+    for m in AGE_OF_SUBJECT.finditer(text):
+        yield T.AGE, m.start(1), m.end(1), 0.75
 
 
 def around_findings(text: str, found: list[Candidate]) -> Iterator[Candidate]:

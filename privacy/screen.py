@@ -111,6 +111,7 @@ class Screener:
         names = [n for n in found_names if not self._professional(text, n)]
         found.extend((FindingType.NAME, s, e, c) for s, e, c in names)
         found.extend(context.near_names(text, names))
+        found.extend(context.subject_ages(text))
         found.extend(list(context.around_findings(text, found)))
         findings = _resolve(found)
         return Screening(_redact(text, findings), findings)

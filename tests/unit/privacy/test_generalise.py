@@ -53,6 +53,20 @@ MECHANISMS: dict[str, tuple[FindingType, list[tuple[str, str]]]] = {
             ("Kenzie 12, D.O.B: 09/03/2013", "D.O.B: 09/03/2013"),
         ],
     ),
+    # Ages of infants and teenagers said by pronoun, word, relation or a bare unit.
+    "age": (
+        T.AGE,
+        [
+            ("the youngest Amelia is only 5 wks and not feeding", "5 wks"),
+            ("then there is Ruari who is 20 months", "20 months"),
+            ("baby Wren 11 days, mum exhausted", "11 days"),
+            ("Tamsin is nine and Poppy is six", "nine"),
+            ("Marla Kerr (mum, 22) rang again", "22"),
+            ("the kids are 6 and 4 and off school", "4"),
+            ("her boyfriend says she is only 16", "16"),
+            ("siblings Jaxon and Leah, age 12 and 9", "age 12 and 9"),
+        ],
+    ),
     # A school after a field label or generic word, or a saint's name after a school cue.
     "school-cue": (
         T.SCHOOL,
