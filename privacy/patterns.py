@@ -54,8 +54,9 @@ VRM_CUE = re.compile(
 )
 HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_.]{3,30}\b")
 PLATFORM_HANDLE = re.compile(
-    r"\b(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|tik tok|twitter|fb|facebook|x)\b"
-    r"(?: (?:name|handle|account|username|user|is|as|called|on))*(?:\s*[:=-]\s*|\s+)"
+    r"\b(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|tik tok|twitter|fb|facebook|x|discord|"
+    r"telegram|kik|twitch|youtube|roblox|xbox|psn|steam|threads|reddit|wink)\b"
+    r"(?: (?:name|handle|account|username|user|is|as|called|on))*(?:\s*[:=(-]\s*|\s+)"
     r"(@?[A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*|@[A-Za-z0-9_.]{3,30})",
     _I,
 )
@@ -229,6 +230,12 @@ def _spans(pattern: re.Pattern[str], text: str, kind: T, conf: float) -> Iterato
         yield kind, m.start(), m.end(), conf
 
 
+# Written in capitals with its space, the postcode shape holds even with inward letters the
+# Royal Mail never issues (C, I, K, M, O, V): people mistype them, and the shape still names
+# a street.
+POSTCODE_SHAPE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")
+
+
 def postcodes(text: str) -> Iterator[Candidate]:
     """Full UK postcodes in any case ('ND4 7QT', 'nd47qt')."""
     for m in POSTCODE.finditer(text):
@@ -236,6 +243,7 @@ def postcodes(text: str) -> Iterator[Candidate]:
         if token.islower() and " " not in token and not token[-1].isalpha():
             continue
         yield T.POSTCODE, m.start(), m.end(), 0.95
+    yield from _spans(POSTCODE_SHAPE, text, T.POSTCODE, 0.85)
 
 
 def emails(text: str) -> Iterator[Candidate]:

@@ -67,6 +67,19 @@ MECHANISMS: dict[str, tuple[FindingType, list[tuple[str, str]]]] = {
             ("siblings Jaxon and Leah, age 12 and 9", "age 12 and 9"),
         ],
     ),
+    # A capitalised, spaced postcode shape with inward letters Royal Mail never issues.
+    "postcode-shape": (
+        T.POSTCODE,
+        [("they are at 4 Tern Close ND6 3KM since Friday", "ND6 3KM")],
+    ),
+    # More platforms name a handle, also in brackets.
+    "handle-platform": (
+        T.SOCIAL_HANDLE,
+        [
+            ("he games on discord as wolfie_77 most nights", "wolfie_77"),
+            ("dad keeps messaging on fb (kev.d.1990) at night", "kev.d.1990"),
+        ],
+    ),
     # A school after a field label or generic word, or a saint's name after a school cue.
     "school-cue": (
         T.SCHOOL,
