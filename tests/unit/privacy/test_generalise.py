@@ -166,3 +166,33 @@ def test_a_residence_clause_without_a_place_is_kept(
 def test_a_saints_name_without_a_school_cue_is_kept(screener: Screener, priya: Author) -> None:
     text = "the foodbank at St Wilfrid's is open Thursday mornings"
     assert T.SCHOOL not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mrs Thornley at the primary says he came in without a coat again",
+        "DSL there is Mr Adebayo, he has logged it",
+        "can you ask Ms Carrow to join the consult on Teams",
+    ],
+)
+def test_a_titled_surname_in_professional_work_is_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("school say mum Ms Ferrand was shouting at the gate", "Ferrand"),
+        ("school worried about Tia Ferrand; Mrs Ferrand says all is fine", "Ferrand"),
+        ("school called Ms K back about the meeting", "K"),
+    ],
+)
+def test_a_titled_parent_with_a_family_cue_is_still_found(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    result = screener.screen(text, priya)
+    at = text.rindex(name)
+    assert any(f.start <= at < f.end for f in result.findings), result.redacted
