@@ -196,3 +196,25 @@ def test_a_titled_parent_with_a_family_cue_is_still_found(
     result = screener.screen(text, priya)
     at = text.rindex(name)
     assert any(f.start <= at < f.end for f in result.findings), result.redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Team meeting Monday: Tom, Ewa, Sam, Grace – all please",  # colleagues' first names
+        "Reminder for all FSWs and APs: EHA audit due Friday",
+        "Outcome recorded. Urgent: N. Level: 3.",
+        "Rota: 14 Dec Tom, 15 Dec Ewa",
+    ],
+)
+def test_colleagues_lists_plural_roles_and_field_answers_are_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+def test_a_family_name_listed_with_a_colleagues_first_name_is_still_found(
+    screener: Screener, priya: Author
+) -> None:
+    text = "please invite Jessica and Sam separately, they do not get on"  # Sam Reid is staff
+    assert "Jessica" not in screener.screen(text, priya).redacted
