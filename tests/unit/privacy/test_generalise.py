@@ -169,20 +169,6 @@ def test_a_saints_name_without_a_school_cue_is_kept(screener: Screener, priya: A
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "Mrs Thornley at the primary says he came in without a coat again",
-        "DSL there is Mr Adebayo, he has logged it",
-        "can you ask Ms Carrow to join the consult on Teams",
-    ],
-)
-def test_a_titled_surname_in_professional_work_is_kept(
-    screener: Screener, priya: Author, text: str
-) -> None:
-    assert screener.screen(text, priya).redacted == text
-
-
-@pytest.mark.parametrize(
     ("text", "name"),
     [
         ("school say mum Ms Ferrand was shouting at the gate", "Ferrand"),
@@ -198,18 +184,21 @@ def test_a_titled_parent_with_a_family_cue_is_still_found(
     assert any(f.start <= at < f.end for f in result.findings), result.redacted
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Team meeting Monday: Tom, Ewa, Sam, Grace – all please",  # colleagues' first names
-        "Reminder for all FSWs and APs: EHA audit due Friday",
-        "Outcome recorded. Urgent: N. Level: 3.",
-        "Rota: 14 Dec Tom, 15 Dec Ewa",
-    ],
-)
-def test_colleagues_lists_plural_roles_and_field_answers_are_kept(
-    screener: Screener, priya: Author, text: str
-) -> None:
+# Posts that come back untouched: professionals by title at work, colleagues' lists,
+# plural role acronyms, dates before a name, answers to a form field.
+KEPT = [
+    "Mrs Thornley at the primary says he came in without a coat again",
+    "DSL there is Mr Adebayo, he has logged it",
+    "can you ask Ms Carrow to join the consult on Teams",
+    "Team meeting Monday: Tom, Ewa, Sam, Grace – all please",  # colleagues' first names
+    "Reminder for all FSWs and APs: EHA audit due Friday",
+    "Outcome recorded. Urgent: N. Level: 3.",
+    "Rota: 14 Dec Tom, 15 Dec Ewa",
+]
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_kept_by_mechanism(screener: Screener, priya: Author, text: str) -> None:
     assert screener.screen(text, priya).redacted == text
 
 
