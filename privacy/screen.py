@@ -75,6 +75,7 @@ class Screener:
             phrases.update(f"{t} {p}" for p in parts[1:] for t in STAFF_TITLES)
             surnames.update(p.lower() for p in parts[1:])
             first.add(parts[0].lower())
+            first.update(_short_forms(parts[0].lower()))
             if member.role:
                 phrases.add(member.role)
         self._protect = _phrase_regex(phrases)
@@ -216,6 +217,14 @@ def _after_mention(text: str, span: tuple[int, int, float]) -> tuple[int, int, f
         return span
     gap = re.search(r"[\s]+", text[start:end])
     return (start + gap.end(), end, conf) if gap else None
+
+
+def _short_forms(first: str) -> set[str]:
+    """A colleague's first name cut short, as colleagues write it: Magda, Alex, Chris.
+
+    Only as ambiguous as the full first name (a family name with a cue still counts).
+    """
+    return {first[:n] for n in range(4, len(first) - 1)} if len(first) >= 6 else set()
 
 
 def _nicknames(name: str) -> set[str]:

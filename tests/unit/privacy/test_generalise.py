@@ -194,6 +194,8 @@ KEPT = [
     "Reminder for all FSWs and APs: EHA audit due Friday",
     "Outcome recorded. Urgent: N. Level: 3.",
     "Rota: 14 Dec Tom, 15 Dec Ewa",
+    "Of course Rhian, see you at 2 in the hub",  # Rhiannon Price, cut short
+    "Beth and Tom did excellent work on that one",  # Bethany Clarke, cut short
 ]
 
 
