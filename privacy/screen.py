@@ -64,7 +64,9 @@ class Screener:
             vocabulary.roles,
             vocabulary.acronyms,
         ):
-            phrases.update(group)
+            # A relation word a council lists as its own shorthand ("mum", "dad") is never
+            # redacted anyway, and must stay visible to the name finder as the family cue it is.
+            phrases.update(p for p in group if p.lower() not in lx.RELATIONS)
         first: set[str] = set()
         surnames: set[str] = set()
         for member in directory:

@@ -6,9 +6,11 @@ copied from an evaluation set.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from privacy.model import Author, FindingType
+from privacy.model import Author, FindingType, StaffMember, Vocabulary
 from privacy.screen import Screener
 from tests.unit.privacy.test_mechanisms import found
 
@@ -209,3 +211,13 @@ def test_a_family_name_listed_with_a_colleagues_first_name_is_still_found(
 ) -> None:
     text = "please invite Jessica and Sam separately, they do not get on"  # Sam Reid is staff
     assert "Jessica" not in screener.screen(text, priya).redacted
+
+
+def test_a_relation_word_listed_as_council_shorthand_still_cues_a_name(
+    profile: tuple[list[StaffMember], Vocabulary], priya: Author
+) -> None:
+    staff, vocabulary = profile
+    shorthand = replace(vocabulary, acronyms=(*vocabulary.acronyms, "mum", "dad"))
+    text = "TAF went ok, mum grace agreed to the plan"  # Grace Mensah is staff; this grace not
+    result = Screener(staff, shorthand).screen(text, priya)
+    assert "grace" not in result.redacted and "mum" in result.redacted
