@@ -32,6 +32,8 @@ AFTER_CUE = re.compile(
     r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b|\s+\d{1,2}\s+and\b|\s*\(\s*(?:y|yr|year)\s?\d{1,2}\s*\))",
     re.IGNORECASE,
 )
+# Words that introduce a family by its name: "fam: Lomax", "family Haworth", "surname Osei".
+NAMING = frozenset(("name", "fam", "family", "surname"))
 NOT_INITIAL_BEFORE = frozenset(
     """plan option part section appendix grade type category block step tier vitamin class
     level group room unit table item point hep hepatitis stage phase form key team site wing
@@ -146,7 +148,8 @@ class NameFinder:
         if i > 0:
             prev = toks[i - 1]
             gap = text[prev.end : tok.start]
-            cue_word = prev.low in lx.RELATIONS or prev.low in lx.TITLES or prev.low == "name"
+            naming = prev.low in NAMING and (tok.core[0].isupper() or ":" in gap)
+            cue_word = prev.low in lx.RELATIONS or prev.low in lx.TITLES or naming
             if cue_word and re.fullmatch(r"[\s:,.('’s]*", gap):
                 return "before"
             if (

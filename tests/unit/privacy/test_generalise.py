@@ -82,6 +82,14 @@ MECHANISMS: dict[str, tuple[FindingType, list[tuple[str, str]]]] = {
             ("dad keeps messaging on fb (kev.d.1990) at night", "kev.d.1990"),
         ],
     ),
+    # A family introduced by its name: "fam:", "family", "surname".
+    "naming-word": (
+        T.NAME,
+        [
+            ("new consult / fam: Threlfall / mum Gemma", "Threlfall"),
+            ("lead child's surname Okonjo, add the aunt as linked adult", "Okonjo"),
+        ],
+    ),
     # A school after a field label or generic word, or a saint's name after a school cue.
     "school-cue": (
         T.SCHOOL,
