@@ -22,7 +22,8 @@ _REL = "|".join(sorted(lx.RELATIONS, key=len, reverse=True))
 AFTER_CUE = re.compile(
     rf"(?:['’]s\s+(?:(?:{_REL}|school|nursery|behaviour|needs|attendance|nhs|dob|d\.o\.b|ni|"
     r"mobile|phone|number|email|address|class|teacher|health|bedroom|room|weight|name|"
-    r"birthday|injuries|injury|bruis\w*|disclosure|presentation|sw|gp|hv)\b|"
+    r"birthday|injuries|injury|bruis\w*|disclosure|presentation|sw|gp|hv|absences?|snap(?:chat)?|"
+    r"insta(?:gram)?|tiktok|discord|facebook|fb|mob|car|landline)\b|"
     r"(?:half|step|older|younger|little|big|baby|new|little)\b)"
     r"|\s*\(\s*(?!0\d{3}|\+)\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-|\.(?!\d)|$)"
     r"|\s+(?:is|was|aged?|turned|turns)\s+\d{1,2}\b(?!\s*(?:am|pm|:|\.\d|/|th|st|nd|rd))"
@@ -155,7 +156,7 @@ class NameFinder:
             if (
                 i > 1
                 and prev.low in ("is", "are", "called", "named")
-                and (toks[i - 2].low in lx.RELATIONS)
+                and (toks[i - 2].low in lx.RELATIONS or toks[i - 2].low in NAMING)
             ):
                 return "before"  # "child is River", "baby called Storm"
             named = prev.low in ("called", "named", "aka") and re.fullmatch(r"\s+", gap)

@@ -88,6 +88,8 @@ MECHANISMS: dict[str, tuple[FindingType, list[tuple[str, str]]]] = {
         [
             ("new consult / fam: Threlfall / mum Gemma", "Threlfall"),
             ("lead child's surname Okonjo, add the aunt as linked adult", "Okonjo"),
+            ("Family is Threlfall, no relation to anyone here", "Threlfall"),
+            ("Kezzie's snap is kz_2011 and she posts at night", "Kezzie"),
         ],
     ),
     # A school after a field label or generic word, or a saint's name after a school cue.
