@@ -10,7 +10,7 @@ import phonenumbers
 
 from privacy import lexicon as lx
 from privacy.model import FindingType as T
-from privacy.patterns import DATE, PHONE, Candidate
+from privacy.patterns import DATE, DOB_LIST_GAP, PHONE, Candidate
 
 _I = re.IGNORECASE
 _REL = "|".join(
@@ -21,9 +21,12 @@ _REL = "|".join(
         reverse=True,
     )
 )
+# Whose number: said in the first person, or a work line. A bare field label ("Phone:", "Tel",
+# "Mob", "contact") names no owner, so it does not make a number the author's; their own
+# number is found by their name or sign-off on the lines around it instead.
 FIRST_PERSON = re.compile(
-    r"(?:\bme\b|\bmy\b|\bi'?m\b|\bi am\b|\bme on\b|direct line|\btel\b|\bt:|\bm:|\bmob(?:ile)?\b"
-    r"|\bwork\b|\boffice\b|\bdesk\b|\bphone\b|\bcontact\b|\bext\b)[^\n]{0,30}$",
+    r"(?:\bme\b|\bmy\b|\bi'?m\b|\bi am\b|\bme on\b|direct line"
+    r"|\bwork\b|\boffice\b|\bdesk\b|\bext\b)[^\n]{0,30}$",
     _I,
 )
 # Whose number: a relation ("mums mob", "nan's landline"), or anyone's possessive just before
@@ -35,10 +38,15 @@ FAMILY_BEFORE = re.compile(
     _I,
 )
 NUMS = r"\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*"
-_UNIT = r"(?:yrs?|years?|y/?o|months?|mths?|weeks?|wks?)"
+_UNIT = r"(?:yrs?|years?|y/?o|months?|mths?|weeks?|wks?|days?)"
 _SHORT_UNIT = r"(?:days?|weeks?|wks?|months?|mths?|yrs?|years?)"
 _NOT_AGE = r"(?!\s*(?:am|pm|:|\.\d|/|%|th\b|st\b|nd\b|rd\b|weeks|days|hours|mins|times|x\b|-\d))"
 UNIT_AFTER = re.compile(rf"\s*{_UNIT}\b(?:\s*old\b)?", _I)
+# Ages written as words after "is" ("noah is three"); "one" is too often a pronoun.
+_WORD_AGE = (
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen)"
+)
 AGE_AFTER_NAME = re.compile(
     rf"(?:['’]s)?(?:,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle))?"
     rf"(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*{_UNIT}?\s*[),;]"
@@ -47,13 +55,18 @@ AGE_AFTER_NAME = re.compile(
     rf"|\s+(\d{{1,2}})(?:\s*(?:yrs?|years?|y/?o))?\b{_NOT_AGE}"
     rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b{_NOT_AGE}"
     rf"|\s+(?:will be|is now|is nearly|is almost)\s+(\d{{1,2}}\s*{_SHORT_UNIT}\b)"
-    rf"(?!\s*(?:ago|late)))",
+    rf"(?!\s*(?:ago|late))"
+    rf"|\s+(?:who\s+)?(?:is|was)(?:\s+(?:only|just|now))?\s+(\d{{1,2}}\s*{_SHORT_UNIT}\b)"
+    rf"(?!\s*(?:ago|late|pregnant|gestation))"
+    rf"|\s+(\d{{1,2}}\s*(?:days?|weeks?|wks?|months?|mths?)(?:\s*old)?)"
+    rf"(?=\s*(?:[,.;)]|$|\n|and\b))"
+    rf"|\s+(?:is|was|turned|turns)\s+({_WORD_AGE})\b(?!\s+of\b))",
     _I,
 )
 AGE_AFTER_RELATION = re.compile(
     rf"\b(?:{_REL})s?\s*(?:\(\s*({NUMS})\s*{_UNIT}?\s*\)"
-    rf"|,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*,"
-    rf"|\s+(?:is|was|aged)\s+(\d{{1,2}})\b{_NOT_AGE}"
+    rf"|,\s*({NUMS})\s*(?:yrs?|years?|y/?o)?\s*[,)]"
+    rf"|\s+(?:is|was|are|were|aged)\s+({NUMS})\b{_NOT_AGE}"
     rf"|\s+(\d{{1,2}}\s*(?:days?|weeks?|wks?|months?|mths?)\b)(?=\s*(?:old\b|[,.;)+&(]|and\b|$)))",
     _I,
 )
@@ -61,7 +74,7 @@ AGE_AFTER_RELATION = re.compile(
 # ("Rose (12/3/16)", "Leo Marsh 8/8/16", "rose 14 (5/10/12)"). Without a bracket or comma
 # the date must carry a year, so "Kayden 12/11 at 10" (a meeting) is not a birth date.
 DOB_AFTER_NAME = re.compile(
-    r"(?:['’]s)?(?:\s+\d{1,2}(?![\d/.:-])(?:\s*(?:yrs?|y/?o))?)?"
+    r"(?:['’]s)?(?:\s+\d{1,2}(?![\d/.:-]|st|nd|rd|th)(?:\s*(?:yrs?|y/?o))?)?"
     r"\s*(?:([(,])\s*(?:dob:?\s*)?|(?:dob:?\s*)?)",
     _I,
 )
@@ -90,10 +103,12 @@ def phones(text: str, keep: frozenset[str], author_marks: tuple[str, ...]) -> It
     lines = _Lines(text, author_marks)
     for m in PHONE.finditer(text):
         raw = m.group(0)
+        if raw.startswith("00"):
+            if not raw.startswith("0044"):
+                continue
+            raw = "+" + raw[2:]  # "0044 7700 900123" is the +44 form dialled from abroad
         digits = re.sub(r"\D", "", raw)
         national = "0" + digits[2:] if digits.startswith("44") else digits
-        if raw.startswith("00"):
-            continue
         if not _possible(raw, digits) or national in keep:
             continue
         before = text[max(0, m.start() - 40) : m.start()]
@@ -160,8 +175,11 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
     for _, end, _ in names:
         m = AGE_AFTER_NAME.match(text, end)
         if m:
-            g = next(i for i in (1, 2, 3, 4, 5) if m.group(i))
-            yield from _each_number(text, m.start(g), m.group(g))
+            g = next(i for i in range(1, 9) if m.group(i))
+            if m.group(g)[0].isdigit():
+                yield from _each_number(text, m.start(g), m.group(g))
+            else:
+                yield T.AGE, m.start(g), m.end(g), 0.75
         d = DOB_AFTER_NAME.match(text, end)
         if d:
             date = DATE.match(text, d.end())
@@ -182,8 +200,34 @@ AGE_AFTER_DOB = re.compile(r"\s*(?:\(\s*(\d{1,2})\s*\)|,\s*(\d{1,2})(?=\s*(?:,|;
 AGE_ALTERNATIVE = re.compile(rf"\s+(?:not|or|nearly|maybe)\s+(\d{{1,2}})\b{_NOT_AGE}", _I)
 
 
+# The label of a birth date just before it ("DOB 3/4/19", "D.O.B: 3/4/19") goes with it.
+DOB_LABEL_BEFORE = re.compile(r"(?<![\w.])(?:d\.?o\.?b\b\.?|date of birth)[\s:=\-–]*$", _I)
+# A full birth date right after an age ("she is 14, 2011-07-14"; "Leo 9 (3.3.17)").
+DOB_AFTER_AGE = re.compile(r"\s*[,(]\s*(?:d\.?o\.?b\b\.?:?\s*)?", _I)
+
+
+# "she is only 17", "he's just 6 weeks": an age said of a person by pronoun.
+AGE_OF_SUBJECT = re.compile(
+    rf"\b(?:she|he|who)(?:['’]s| is| was)(?:\s+(?:only|just|nearly|almost|now))?\s+"
+    rf"(\d{{1,2}}(?:\s*{_SHORT_UNIT}(?:\s*old)?)?)\b{_NOT_AGE}(?!\s*(?:ago|late|pregnant))",
+    _I,
+)
+
+
+def subject_ages(text: str) -> Iterator[Candidate]:
+    """Ages said of 'she', 'he' or 'who'."""
+    for m in AGE_OF_SUBJECT.finditer(text):
+        yield T.AGE, m.start(1), m.end(1), 0.75
+
+
 def around_findings(text: str, found: list[Candidate]) -> Iterator[Candidate]:
-    """Ages that lean on another finding: after a birth date, or corrected after an age."""
+    """Findings that lean on another: ages after a birth date or an age, and birth dates.
+
+    A birth date brings its label, and the next dates of the same list ("Ava 3/4/19 and
+    Noah 2nd May 2021", whoever found the first); an age followed by a dated year brings
+    that date as the birth date.
+    """
+    dobs = [(start, end) for kind, start, end, _ in found if kind is T.DATE_OF_BIRTH]
     for kind, _, end, _ in found:
         if kind is T.DATE_OF_BIRTH:
             m = AGE_AFTER_DOB.match(text, end)
@@ -194,6 +238,22 @@ def around_findings(text: str, found: list[Candidate]) -> Iterator[Candidate]:
             m = AGE_ALTERNATIVE.match(text, end)
             if m:
                 yield T.AGE, m.start(1), m.end(1), 0.75
+            d = DOB_AFTER_AGE.match(text, end)
+            date = DATE.match(text, d.end()) if d else None
+            dated = date and HAS_YEAR.search(date.group(0))
+            if date and dated and not MEETING_AFTER.match(text, date.end()):
+                dobs.append(date.span())
+    todo, seen = list(dobs), set(dobs)
+    while todo:  # each birth date found may be followed by the next of its list
+        _, end = todo.pop()
+        date = DATE.search(text, end, min(len(text), end + 60))
+        if date and date.start() - end <= 40 and DOB_LIST_GAP.fullmatch(text, end, date.start()):
+            if date.span() not in seen:
+                seen.add(date.span())
+                todo.append(date.span())
+    for start, end in seen:
+        label = DOB_LABEL_BEFORE.search(text, max(0, start - 20), start)
+        yield T.DATE_OF_BIRTH, label.start() if label else start, end, 0.8
 
 
 def _each_number(text: str, offset: int, group: str) -> Iterator[Candidate]:

@@ -22,7 +22,8 @@ _REL = "|".join(sorted(lx.RELATIONS, key=len, reverse=True))
 AFTER_CUE = re.compile(
     rf"(?:['’]s\s+(?:(?:{_REL}|school|nursery|behaviour|needs|attendance|nhs|dob|d\.o\.b|ni|"
     r"mobile|phone|number|email|address|class|teacher|health|bedroom|room|weight|name|"
-    r"birthday|injuries|injury|bruis\w*|disclosure|presentation|sw|gp|hv)\b|"
+    r"birthday|injuries|injury|bruis\w*|disclosure|presentation|sw|gp|hv|absences?|snap(?:chat)?|"
+    r"insta(?:gram)?|tiktok|discord|facebook|fb|mob|car|landline)\b|"
     r"(?:half|step|older|younger|little|big|baby|new|little)\b)"
     r"|\s*\(\s*(?!0\d{3}|\+)\d|\s*,\s*\d{1,2}\s*(?:,|\)|and|yrs?\b|years?\b|y/?o\b|-|\.(?!\d)|$)"
     r"|\s+(?:is|was|aged?|turned|turns)\s+\d{1,2}\b(?!\s*(?:am|pm|:|\.\d|/|th|st|nd|rd))"
@@ -32,6 +33,8 @@ AFTER_CUE = re.compile(
     r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b|\s+\d{1,2}\s+and\b|\s*\(\s*(?:y|yr|year)\s?\d{1,2}\s*\))",
     re.IGNORECASE,
 )
+# Words that introduce a family by its name: "fam: Lomax", "family Haworth", "surname Osei".
+NAMING = frozenset(("name", "fam", "family", "surname"))
 NOT_INITIAL_BEFORE = frozenset(
     """plan option part section appendix grade type category block step tier vitamin class
     level group room unit table item point hep hepatitis stage phase form key team site wing
@@ -53,7 +56,8 @@ BARE_AGE_AFTER = re.compile(
     re.IGNORECASE,
 )
 # A field label just before a lone Y or N: the letter is the answer, not a child's initial.
-FIELD_ANSWER = re.compile(r"(?:^|\n|\s\s|[|,;])\s*[A-Za-z][\w /-]{1,24}:\s*$")
+FIELD_ANSWER = re.compile(r"(?:^|\n|\s\s|[|,;]|[.!?]\s)\s*[A-Za-z][\w /-]{1,24}:\s*$")
+PLURAL_ACRONYM = re.compile(r"[A-Z]{2,5}s")
 # An organisation, not a person: "Fellside Perinatal", "the Ashby crisis team".
 ORG_AFTER = re.compile(
     r"\s+(?:(?:crisis|duty|perinatal|outreach|mental health|early help|family support)\s+)?"
@@ -145,13 +149,14 @@ class NameFinder:
         if i > 0:
             prev = toks[i - 1]
             gap = text[prev.end : tok.start]
-            cue_word = prev.low in lx.RELATIONS or prev.low in lx.TITLES or prev.low == "name"
+            naming = prev.low in NAMING and (tok.core[0].isupper() or ":" in gap)
+            cue_word = prev.low in lx.RELATIONS or prev.low in lx.TITLES or naming
             if cue_word and re.fullmatch(r"[\s:,.('’s]*", gap):
                 return "before"
             if (
                 i > 1
                 and prev.low in ("is", "are", "called", "named")
-                and (toks[i - 2].low in lx.RELATIONS)
+                and (toks[i - 2].low in lx.RELATIONS or toks[i - 2].low in NAMING)
             ):
                 return "before"  # "child is River", "baby called Storm"
             named = prev.low in ("called", "named", "aka") and re.fullmatch(r"\s+", gap)
@@ -171,6 +176,8 @@ class NameFinder:
             return 0.0
         if low in lx.FUNCTION_WORDS and len(core) > 1:
             return 0.0
+        if PLURAL_ACRONYM.fullmatch(core):
+            return 0.0  # "FCMs", "APs", "EHAs": a plural of capitals is a role or a form
         cue = self._cue(text, toks, i)
         if core[0].isupper() and not cue and ORG_AFTER.match(text, tok.end):
             return 0.0
@@ -296,7 +303,12 @@ class NameFinder:
             for i, tok in enumerate(toks):
                 if tok.name or tok.low in never or tok.low in self.acronyms:
                     continue
-                if self._surname(text, toks, i) or self._coordinated(text, toks, i):
+                if tok.low in lx.MONTHS and digit_before(text, tok):
+                    continue  # "30 Dec Kasia": a date before a name, not its first half
+                # A colleague's first name in a list stays theirs unless listed with a name
+                # that is surely a family's ("Jess and Marcus"), not another unknown word.
+                sure = 0.85 if tok.low in self.staff_first else 0.0
+                if self._surname(text, toks, i) or self._coordinated(text, toks, i, sure):
                     tok.name = 0.7
 
     def _namey(self, tok: Tok) -> bool:
@@ -325,8 +337,8 @@ class NameFinder:
                 return toks[j].core.islower()  # lower-case surname after a lower-case name
         return False
 
-    def _coordinated(self, text: str, toks: list[Tok], i: int) -> bool:
-        """'Kayden and Rose', 'Rose & Storm', 'Kayden, Rose and Storm'."""
+    def _coordinated(self, text: str, toks: list[Tok], i: int, sure: float = 0.0) -> bool:
+        """'Kayden and Rose', 'Rose & Storm', 'Kayden, Rose and Storm' (partner >= sure)."""
         tok = toks[i]
         given = tok.low in lx.GIVEN_WORD_NAMES or tok.low in self.strong or tok.low in self.given
         capped = tok.core[0].isupper() and not tok.core.isupper()
@@ -334,11 +346,11 @@ class NameFinder:
             return False
         for d in (-1, 1):
             j, k = i + d, i + 2 * d
-            if 0 <= k < len(toks) and toks[j].low in ("and", "&") and toks[k].name:
+            if 0 <= k < len(toks) and toks[j].low in ("and", "&") and toks[k].name > sure:
                 lo, hi = min(i, k), max(i, k)
                 if "\n" not in text[toks[lo].end : toks[hi].start]:
                     return True
-            if 0 <= j < len(toks) and toks[j].name:
+            if 0 <= j < len(toks) and toks[j].name > sure:
                 a, b = (toks[j], tok) if d < 0 else (tok, toks[j])
                 if text[a.end : b.start].strip() in (",", "&") and capped:
                     return True

@@ -31,15 +31,20 @@ TEN_DIGITS = re.compile(r"(?<![\d/])\d(?:[ -]?\d){9}(?![\d/])")
 CASE_CUE = re.compile(
     r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?|crime|incident|police|CAD|"
     r"HO|home office|UPN|ULN|pupil|NHS|ID|record|file|log|occurrence|CRN|URN)\b"
-    r"(?:[\s:#.-]*(?:no|num|number|ref|reference|id|is|was|number is)\b)*[\s:#.-]*",
+    r"(?:[\s:#.-]*(?:no|num|number|ref|reference|id|is|was|number is|for (?:them|him|her))\b)*"
+    r"[\s:#.-]*",
     _I,
 )
-REF_TOKEN = re.compile(r"(?=[A-Z/-]*\d)[A-Z]{0,4}[-/]?\d[\dA-Z/-]*(?: \d[\d/-]*)*", _I)
+# A reference may carry its system's prefix, glued or spaced: "CAMHS-077120", "WMP 20/1198/26".
+REF_TOKEN = re.compile(
+    r"(?:(?-i:[A-Z]{2,6}) (?=\d))?(?=[A-Z/-]*\d)[A-Z]{0,6}[-/]?\d[\dA-Z/-]*(?: \d[\d/-]*)*", _I
+)
 # Police and Front Door incident numbers have a shape of their own: prefix, year, serial
 # ("AB-26-104233"); a booking or ticket code ("LB-44821") has no year part.
 INCIDENT = re.compile(r"(?<![\w/-])[A-Z]{2,4}-\d{2}-\d{4,7}(?![\w/-])")
-# A system prefix glued to its number ("EHM-198822") is part of the reference.
-GLUED_PREFIX = re.compile(r"(?<![\w-])[A-Z]{2,5}[-/]$")
+# A system prefix glued or spaced before its number ("EHM-198822", "LCS 1193820") is part of
+# the reference.
+GLUED_PREFIX = re.compile(r"(?<![\w-])[A-Z]{2,5}[-/ ]$")
 LONG_NUMBER = re.compile(r"(?<![\w/.:-])\d{6,9}(?![\w/:-])")
 VRM = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b|\b[a-z]{2}\d{2} [a-z]{3}\b")
 VRM_CUE = re.compile(
@@ -49,8 +54,9 @@ VRM_CUE = re.compile(
 )
 HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_.]{3,30}\b")
 PLATFORM_HANDLE = re.compile(
-    r"\b(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|tik tok|twitter|fb|facebook|x)\b"
-    r"(?: (?:name|handle|account|username|user|is|as|called|on))*(?:\s*[:=-]\s*|\s+)"
+    r"\b(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|tik tok|twitter|fb|facebook|x|discord|"
+    r"telegram|kik|twitch|youtube|roblox|xbox|psn|steam|threads|reddit|wink)\b"
+    r"(?: (?:name|handle|account|username|user|is|as|called|on))*(?:\s*[:=(-]\s*|\s+)"
     r"(@?[A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*|@[A-Za-z0-9_.]{3,30})",
     _I,
 )
@@ -83,6 +89,7 @@ DOB_LIST_GAP = re.compile(
 BORN_YEAR = re.compile(r"\b(?:born(?: in)?|dob:?|d\.o\.b\.?:?) ((?:19|20)\d\d)\b", _I)
 AGE = re.compile(
     r"\b(?:aged?:? ?\d{1,2}(?: ?(?:months?|mths?|weeks?|yrs?|years?))?"
+    r"(?:(?:, ?| and | ?& ?)\d{1,2}\b)*"
     r"|ages \d{1,2}(?:(?:, ?| and | ?& ?)\d{1,2})+"
     r"|\d{1,2}(?: ?- ?| )?(?:years?|yrs?|yr|months?|mths?|weeks?|wks?|days?)(?: ?- ?| )?old"
     r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr)(?![\w/])"
@@ -99,8 +106,9 @@ _STREET = (
 _WORD = r"[A-Za-z][A-Za-z'’-]*"
 ADDRESS = re.compile(
     rf"(?:\b[A-Z][a-z]+ (?:Hotel|House|Lodge|Court|Hostel|Refuge|Flats|Buildings),? )?"
-    rf"(?:\b(?:flat|apartment|apt|unit|room) ?\d+[a-z]?,? )?\b\d{{1,4}}[a-z]?,? "
-    rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:,? (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+\b)?",
+    rf"(?:\b(?:flat|apartment|apt|unit|room) ?\d+[a-z]?,? )?(?:\bno\.? ?)?\b\d{{1,4}}[a-z]?,? "
+    rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:,? (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+\b"
+    rf"(?-i:(?: [A-Z][a-z]+(?=[,.;\n]|$| [A-Z]{{1,2}}\d))?))?",
     _I,
 )
 FLAT = re.compile(
@@ -142,6 +150,42 @@ DESCRIBED = re.compile(
     rf"|\b(?i:lives?|living|staying|moved|address|addr)(?: \w+)? (?i:at|to|in) "
     rf"(The (?:{_CAP} )*{_CAP}{_TOWN})"
 )
+# Where a family lives, said as a clause: "they live in the flat above the chemist on X Road",
+# "living with nan at 4 Y Close, Town", "Address: plot 3 on the Z site". The whole locative
+# phrase after a residence verb or an address label, up to the end of its clause (a full stop,
+# a line end, a dash, a postcode, or a conjunction that starts a new clause), is the address
+# when it names a dwelling, a numbered house or a street; "she is in a meeting" names none.
+_RES_WHO = r"(?:they|she|he|family|mum|dad|kids|children|baby|nan|gran)"
+RESIDENCE = re.compile(
+    rf"\b(?:(?i:lives?|living|lived|staying|stays?|stayed|resides?|residing|housed|moved|"
+    rf"moving|placed)(?: (?i:now|currently|still|temporarily|temp|back|together|all))?"
+    rf"|(?i:{_RES_WHO})(?:['’]re| are| is|['’]s|s)(?: (?i:now|currently|still|all))?) "
+    rf"(?P<body>(?:(?i:in|at|on|with|into|above|over|behind|next door|opposite|near|round)\b"
+    rf"|(?:(?<=live )|(?<=lives )|(?<=living ))(?=[A-Z0-9]|(?i:the|room|flat|plot|no)\b))"
+    rf"(?:[^\n.;!?]|(?<=No)\.|(?<=St)\.)*?)"
+    rf"(?=(?<!No)(?<!St)\s*(?:[.;!?](?:\s|$)|\n|$|\()"
+    rf"|,?\s+(?i:[A-Z]{{1,2}}\d[A-Z\d]? ?\d[A-Z]{{2}})\b|\s+[-–—]\s"
+    rf"|,?\s+(?i:after|because|since|but|so|until|while|when|which|who|where|for now|and "
+    rf"(?=(?-i:[a-z]))|phone|tel|mob)\b)"
+)
+ADDRESS_LABEL = re.compile(
+    r"\b(?i:address|addr)\b(?: (?i:is|now|stay|temp|temporary|for them|for booking))*"
+    r"(?P<colon>\s*[:=\-–]\s*|\s+)"
+    r"(?P<body>(?:[^\n.;!?]|(?<=No)\.|(?<=St)\.)+?)"
+    r"(?=(?<!No)(?<!St)\s*(?:[.;!?](?:\s|$)|\n|$)"
+    r"|,?\s+(?i:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b|\s+[-–—]\s"
+    r"|,?\s+(?i:phone|tel|mob|and (?=(?-i:[a-z])))\b)"
+)
+# "at 14 Elm Road": a bare preposition before a numbered address stays outside the finding.
+NUMBERED_AFTER_PREPOSITION = re.compile(r"(?:at|in|on) (?=\d|(?:flat|no\.?|number|unit) ?\d)", _I)
+_PLACE_NAMED = re.compile(
+    r"\b(?i:flat|house|bedroom|hostel|b&b|caravan|site|refuge|hotel|bungalow|maisonette|"
+    r"cottage|bedsit|hmo|estate|plot|pitch|farmhouse|annexe|(?:one|a|single|shared) room"
+    r"|room \d+|no\.? ?\d+)\b"
+    rf"|\b\d{{1,4}}[a-z]?,? (?!(?i:{_MONTH})\b)[A-Z]"
+    r"|\b[A-Z][\w'’]+ (?i:road|rd|street|st|avenue|ave|lane|close|drive|crescent|terrace|"
+    r"gardens|grove|walk|mews|row|court|way|parade|place|square|rise|view|bank|brow|yard)\b"
+)
 CUE_LEAD = re.compile(r"(?i:\w+(?: \w+)? (?:on|at|in|to|near|around) )(?=the |\S)")
 _SCHOOL = (
     r"(?:primary|infants?|juniors?|academy|high school|high|secondary school|school|college|"
@@ -160,10 +204,23 @@ SCHOOL_LOWER = re.compile(
 # A saint's-name school placed by its town ("Westbury St Anne's"); the bare "St Anne's" is
 # also a church or a parish, so it needs the town.
 SAINT_SCHOOL = re.compile(r"(?<![\w'’-])[A-Z][a-z]+ (?:St\.?|Saint) [A-Z][a-z]+['’]s(?![\w'’])")
+# A bare saint's name ("St Anne's") is a school where the sentence is about school: after
+# a school word, a DSL or teacher "at", or "starts at"/"attends".
+SAINT_AFTER_SCHOOL_CUE = re.compile(
+    r"\b(?i:school|dsl|senco|head ?teacher|teacher|class teacher|pupil|attends?|attending|"
+    r"starts?|started|starting|goes|go|going|year \d+|reception|nursery)\b[^\n.!?]{0,25}?"
+    r"(?<![\w'’-])((?:St\.?|Saint) [A-Z][a-z]+['’]s)(?![\w'’])"
+)
 GENERIC_SCHOOL_WORDS = frozenset(
     "the his her their a new local current previous primary secondary high junior infant "
     "nursery same this that mainstream special private catholic faith village his/her "
     "at in from to attends school".split()
+)
+
+
+LEADING_GENERIC = re.compile(
+    r"(?:(?:" + "|".join(sorted(GENERIC_SCHOOL_WORDS - {"st"}, key=len, reverse=True)) + r")\s+)+",
+    _I,
 )
 
 
@@ -173,6 +230,12 @@ def _spans(pattern: re.Pattern[str], text: str, kind: T, conf: float) -> Iterato
         yield kind, m.start(), m.end(), conf
 
 
+# Written in capitals with its space, the postcode shape holds even with inward letters the
+# Royal Mail never issues (C, I, K, M, O, V): people mistype them, and the shape still names
+# a street.
+POSTCODE_SHAPE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")
+
+
 def postcodes(text: str) -> Iterator[Candidate]:
     """Full UK postcodes in any case ('ND4 7QT', 'nd47qt')."""
     for m in POSTCODE.finditer(text):
@@ -180,6 +243,7 @@ def postcodes(text: str) -> Iterator[Candidate]:
         if token.islower() and " " not in token and not token[-1].isalpha():
             continue
         yield T.POSTCODE, m.start(), m.end(), 0.95
+    yield from _spans(POSTCODE_SHAPE, text, T.POSTCODE, 0.85)
 
 
 def emails(text: str) -> Iterator[Candidate]:
@@ -290,6 +354,15 @@ def ages(text: str) -> Iterator[Candidate]:
 
 def addresses(text: str) -> Iterator[Candidate]:
     """Numbered street addresses, flats, and named streets where someone lives."""
+    for m in RESIDENCE.finditer(text):
+        body = m.group("body")
+        if _PLACE_NAMED.search(body) and re.search(r"[A-Z0-9]", body):  # a place, not "the flat"
+            lead = NUMBERED_AFTER_PREPOSITION.match(body)  # "live at [address]" reads on
+            yield T.ADDRESS, m.start("body") + (lead.end() if lead else 0), m.end("body"), 0.8
+    for m in ADDRESS_LABEL.finditer(text):
+        body = m.group("body")
+        if ":" in m.group("colon") or _PLACE_NAMED.search(body):
+            yield T.ADDRESS, m.start("body"), m.end("body"), 0.85
     for m in DESCRIBED.finditer(text):
         start = m.start(1) if m.group(1) else m.start()
         yield T.ADDRESS, start, m.end(), 0.75
@@ -310,6 +383,15 @@ def schools(text: str) -> Iterator[Candidate]:
             continue  # "MARAC high", "DASH high": a risk level, not a school
         if words[0].lower() not in GENERIC_SCHOOL_WORDS or words[0] in ("St", "St."):
             yield T.SCHOOL, m.start(), m.end(), 0.85
+            continue
+        # "School Oakfield Primary", "New Hollins Academy": a field label or a generic word
+        # before the name is dropped, and the named school after it still counts.
+        lead = LEADING_GENERIC.match(m.group(0))
+        rest = m.group(0)[lead.end() :].split() if lead else []
+        if lead and len(rest) > 1 and rest[0].lower() not in GENERIC_SCHOOL_WORDS:
+            yield T.SCHOOL, m.start() + lead.end(), m.end(), 0.8
+    for m in SAINT_AFTER_SCHOOL_CUE.finditer(text):
+        yield T.SCHOOL, m.start(1), m.end(1), 0.75
     for m in SAINT_SCHOOL.finditer(text):
         if m.group(0).split()[0].lower() not in GENERIC_SCHOOL_WORDS:
             yield T.SCHOOL, m.start(), m.end(), 0.8

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from itertools import repeat
 
 from privacy import context, patterns
+from privacy import lexicon as lx
 from privacy.model import LABELS, Author, Finding, FindingType, Screening, StaffMember, Vocabulary
-from privacy.names import NameFinder
+from privacy.names import AFTER_CUE, NameFinder
 from privacy.tokens import Spans
 
 Span = tuple[int, int]
@@ -20,6 +21,20 @@ TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+$")
 SCHOOL_AFTER = re.compile(
     r"\s+(?:at|from)\s+(?:the\s+)?(?:school|nursery|college|academy|St\.?\s|Saint\s"
     r"|(?:[A-Z][\w'’]*\s+){1,3}(?:Primary|High|Academy|School|Nursery|College|Juniors?|Infants?)\b)"
+)
+# "Mr Leung (dad)", "Mrs Kerr, mum,": the relation named just after a titled surname.
+FAMILY_AFTER_TITLE = re.compile(
+    r"\s*[(,–-]\s*(?:the\s+|a\s+)?(?:"
+    + "|".join(sorted(lx.RELATIONS, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
+# Words of professional work near a titled surname: school and services, referrals, meetings.
+PROFESSIONAL_NEAR = re.compile(
+    r"\b(?:school|primary|academy|high|college|nursery|dsl|senco|hv|health visitor|teacher|"
+    r"head|camhs|gp|surgery|police|pc|nurse|midwife|referr(?:ed|al)|refer|teams|meeting|"
+    r"updates?|centre|consult|joint visit|logged|safeguarding)\b",
+    re.IGNORECASE,
 )
 STAFF_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Nurse", "PC", "DC", "DS")
 # A name finding lying inside these is never family data, whatever it looks like.
@@ -49,7 +64,9 @@ class Screener:
             vocabulary.roles,
             vocabulary.acronyms,
         ):
-            phrases.update(group)
+            # A relation word a council lists as its own shorthand ("mum", "dad") is never
+            # redacted anyway, and must stay visible to the name finder as the family cue it is.
+            phrases.update(p for p in group if p.lower() not in lx.RELATIONS)
         first: set[str] = set()
         surnames: set[str] = set()
         for member in directory:
@@ -60,6 +77,7 @@ class Screener:
             phrases.update(f"{t} {p}" for p in parts[1:] for t in STAFF_TITLES)
             surnames.update(p.lower() for p in parts[1:])
             first.add(parts[0].lower())
+            first.update(_short_forms(parts[0].lower()))
             if member.role:
                 phrases.add(member.role)
         self._protect = _phrase_regex(phrases)
@@ -111,6 +129,7 @@ class Screener:
         names = [n for n in found_names if not self._professional(text, n)]
         found.extend((FindingType.NAME, s, e, c) for s, e, c in names)
         found.extend(context.near_names(text, names))
+        found.extend(context.subject_ages(text))
         found.extend(list(context.around_findings(text, found)))
         findings = _resolve(found)
         return Screening(_redact(text, findings), findings)
@@ -145,6 +164,21 @@ class Screener:
         body = text[cand[1] + 1 : cand[2]].lower()
         return body in self._first or cand[1] + 1 in starts  # where a protected span starts
 
+    @staticmethod
+    def _family_title(text: str, title_start: int, end: int) -> bool:
+        """A title and surname that name a family member: a relation before, a family cue after.
+
+        Professionals are named by title and surname ("Mrs Fenwick", "Mr Dhaliwal"); a parent
+        named so carries a cue: "mum Ms Okoye", "Ms Kaminska's children", "Mr Leung (dad)".
+        """
+        if FAMILY_TITLE_CUE.search(text, max(0, title_start - 24), title_start):
+            return True
+        surname = text[text.index(" ", title_start) : end].strip()
+        others = re.finditer(rf"\b{re.escape(surname)}\b", text)
+        if any(m.start() != end - len(surname) for m in others):
+            return True  # the surname names someone else in the post too: "Harley Green"
+        return bool(AFTER_CUE.match(text, end) or FAMILY_AFTER_TITLE.match(text, end))
+
     def _professional(self, text: str, span: tuple[int, int, float]) -> bool:
         """Professionals named by role ('Mr Patel the DSL', 'HV Sarah') and people greeted."""
         start, end, _ = span
@@ -152,9 +186,26 @@ class Screener:
             return False
         if self._role_after.match(text, end):
             return True
-        if TITLE_BEFORE.search(text, max(0, start - 6), start) and SCHOOL_AFTER.match(text, end):
+        title = TITLE_BEFORE.search(text, max(0, start - 6), start)
+        if title and SCHOOL_AFTER.match(text, end):
             return True  # "Mrs Lindley at school", "Mr Hale from St Anne's": school staff
+        if (
+            title
+            and end - start > 1  # "Ms G" hides a parent: professionals keep their surnames
+            and PROFESSIONAL_NEAR.search(text, max(0, start - 80), min(len(text), end + 80))
+            and not self._family_title(text, title.start(), end)
+        ):
+            return True  # "Mrs Fenwick at the primary says he disclosed": a professional
         return bool(self._role_before.search(text, max(0, start - 40), start))
+
+
+def _family_title_cue() -> re.Pattern[str]:
+    """A relation word just before a title ("mum Ms Okoye", "dad, Mr Leung")."""
+    rel = "|".join(sorted(lx.RELATIONS, key=len, reverse=True))
+    return re.compile(rf"\b(?:{rel})\b[\s,:(–-]*(?:is\s+|was\s+)?$", re.IGNORECASE)
+
+
+FAMILY_TITLE_CUE = _family_title_cue()
 
 
 def _after_mention(text: str, span: tuple[int, int, float]) -> tuple[int, int, float] | None:
@@ -168,6 +219,14 @@ def _after_mention(text: str, span: tuple[int, int, float]) -> tuple[int, int, f
         return span
     gap = re.search(r"[\s]+", text[start:end])
     return (start + gap.end(), end, conf) if gap else None
+
+
+def _short_forms(first: str) -> set[str]:
+    """A colleague's first name cut short, as colleagues write it: Magda, Alex, Chris.
+
+    Only as ambiguous as the full first name (a family name with a cue still counts).
+    """
+    return {first[:n] for n in range(4, len(first) - 1)} if len(first) >= 6 else set()
 
 
 def _nicknames(name: str) -> set[str]:

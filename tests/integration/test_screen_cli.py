@@ -36,7 +36,7 @@ def test_the_screen_command_redacts_each_line_and_reports_bad_ones() -> None:
     )
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.returncode == 1  # one malformed line
-    assert out[0]["redacted"] == "Step up for [name] DOB [date of birth] please"
+    assert out[0]["redacted"] == "Step up for [name] [date of birth] please"
     assert [f["type"] for f in out[0]["findings"]] == ["name", "date_of_birth"]
     assert out[1] == {"id": "b", "redacted": lines[1]["text"], "findings": []}
     assert out[2] == {"id": None, "error": "not valid JSON"}
