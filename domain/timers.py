@@ -7,8 +7,8 @@ timer and the event that started it (`outcome_reminder:7`), so a timer that rest
 case re-enters its states fires again, once; the opening's timers keep today's bare keys
 (`eod_unacknowledged`...), so the history recorded before this evaluator stays valid.
 
-Not yet wired into the tick (services/escalations.py still runs lifecycle.ESCALATIONS): see
-docs/process.md, "Timers".
+The tick (services/escalations.py) fires every timer here except the four it still serves from
+lifecycle.ESCALATIONS (domain.timer_plan.LEGACY_TIMERS): see docs/process.md, "Timers".
 """
 
 from __future__ import annotations
