@@ -105,11 +105,12 @@ class TimerNoticeSender:
         """For a reminder before a deadline (a portion of another timer): when that falls due."""
         if not isinstance(timer.after, Portion):
             return ""
-        stored = {"eod_unacknowledged": c.acknowledge_due, "callback_overdue": c.callback_due}
         due = next(
             (
                 f.at
-                for f in timers.schedule(c, self._flow, self._calendar, stored=stored)
+                for f in timers.schedule(
+                    c, self._flow, self._calendar, stored=timers.stored_deadlines(c)
+                )
                 if f.timer == timer.after.of
             ),
             None,

@@ -23,7 +23,7 @@ from domain.events import EventKind
 from domain.lifecycle import Urgency
 from domain.process.model import Flow, Portion, Timer
 
-__all__ = ["Firing", "due_now", "firing_key", "schedule"]
+__all__ = ["Firing", "due_now", "firing_key", "schedule", "stored_deadlines"]
 
 # The state each event leaves the case in; events not named here leave it where it was.
 _ENTERS: Mapping[EventKind, str] = {
@@ -47,6 +47,11 @@ class Firing:
     at: datetime
     key: str
     timer: str
+
+
+def stored_deadlines(c: Consultation) -> dict[str, datetime | None]:
+    """The deadlines the consultation holds (its card shows them): `schedule`'s `stored`."""
+    return {"eod_unacknowledged": c.acknowledge_due, "callback_overdue": c.callback_due}
 
 
 def firing_key(timer: Timer, started_seq: int | None) -> str:

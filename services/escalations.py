@@ -187,7 +187,7 @@ class EscalationService:
             if c is None:
                 return 0
             read_version = c.version
-            for firing in timers.due_now(c, flow, calendar, now, stored=_stored(c)):
+            for firing in timers.due_now(c, flow, calendar, now, stored=timers.stored_deadlines(c)):
                 timer = flow.timer(firing.timer)
                 if firing.timer in LEGACY_TIMERS or timer is None:
                     continue
@@ -334,18 +334,13 @@ def _move(c: Consultation, state: str, now: datetime) -> None:
         )
 
 
-def _stored(c: Consultation) -> dict[str, datetime | None]:
-    # The deadlines the card shows win over a recomputation (domain.timers.schedule).
-    return {"eod_unacknowledged": c.acknowledge_due, "callback_overdue": c.callback_due}
-
-
 def _next_timer(
     c: Consultation, flow: Flow, rules: EscalationTimescales, now: datetime
 ) -> datetime:
     """When the case's next unrecorded flow timer falls due (NO_TIMER when none runs)."""
     pending = [
         f.at
-        for f in timers.schedule(c, flow, rules.calendar, stored=_stored(c))
+        for f in timers.schedule(c, flow, rules.calendar, stored=timers.stored_deadlines(c))
         if f.timer not in LEGACY_TIMERS and f.key not in c.escalations
     ]
     return max(min(pending, default=NO_TIMER), now)

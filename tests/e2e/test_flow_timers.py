@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.test_everyday_forms import ABUSE, CHECKS
 from tests.support import activities as act
 from tests.support.dates import demo_calendar, next_working_day_at
 from tests.support.fake_connector import ConnectorCall, FakeConnector
@@ -21,12 +22,6 @@ from tests.support.press import CardForm, card_of, place_of, press, texts_of
 
 CHASE = "still has no checklist"
 POSTED = next_working_day_at(10)  # a working morning after today
-ABUSE = "Domestic abuse with risk to the child"
-CHECKS = (
-    "Management case supervision is recorded",
-    "Evidence of the concerns and their impact is recorded",
-    "All of this, with the rationale, is recorded on EHM",
-)
 
 
 @pytest.fixture
