@@ -9,19 +9,22 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from domain.consultation import Status
 from services.clock import MovableClock
+from tests.e2e.test_flow_timers import CHASE, private, texts
 from tests.e2e.test_request_flow import _texts
 from tests.support import activities as act
+from tests.support.dates import next_working_day_at
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, local_settings
 
-TUESDAY_1630 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
+AFTERNOON = next_working_day_at(16, 30)  # a working afternoon after today
+END_OF_DAY = AFTERNOON + timedelta(minutes=31)  # 17:01, past the end of that working day
 
 
 @pytest.fixture
@@ -30,8 +33,8 @@ async def pair(
 ) -> AsyncIterator[tuple[BotUnderTest, BotUnderTest]]:
     if not database_url.startswith("postgresql"):
         pytest.skip("several instances need PostgreSQL (SQLite is for a single instance)")
-    first = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(TUESDAY_1630))
-    second = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(TUESDAY_1630))
+    first = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(AFTERNOON))
+    second = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(AFTERNOON))
     await asyncio.gather(first.start(), second.start())
     await first.send(act.installation_added(connector.service_url))
     yield first, second
@@ -87,7 +90,7 @@ async def test_the_end_of_day_escalation_is_sent_once_by_two_ticking_instances(
     first, second = pair
     post, _, _ = await _post(first)
     start = len(first.connector.calls)
-    body = json.dumps({"now": "2026-11-24T17:01:00+00:00"})
+    body = json.dumps({"now": END_OF_DAY.isoformat()})
     headers = {"Content-Type": "application/json"}
     await asyncio.gather(
         first.raw("POST", "/api/dev/clock", body, headers),
@@ -102,5 +105,13 @@ async def test_the_end_of_day_escalation_is_sent_once_by_two_ticking_instances(
         c for c in calls if c.op == "reply" and c.conversation_id == post["conversation"]["id"]
     ]
     assert len(thread) == 1  # the @mention post, once
-    private = [c for c in calls if c.op in ("send", "reply") and c not in thread]
-    assert len(private) == 2  # Tom and Ewa, once each
+    # Each person hears once, however many instances tick: the two MAP team managers the end
+    # of day escalation, and the requester the checklist chase (one text, the form once).
+    for manager in (act.TOM, act.EWA):
+        said = texts(private(first.connector, manager, start))
+        assert len(said) == 1 and "not acknowledged by the end of the working day" in said[0]
+    chase = private(first.connector, act.PRIYA, start)
+    assert [CHASE in c.text for c in chase if c.text] == [True]
+    assert len([c for c in chase if c.cards]) == 1
+    everyone = sum(len(private(first.connector, u, start)) for u in (act.TOM, act.EWA, act.PRIYA))
+    assert everyone == len([c for c in calls if c.op in ("send", "reply") and c not in thread])
