@@ -27,6 +27,7 @@ from bot.http import messages_handler
 from bot.messenger import Messenger, NoRoute
 from bot.notifier import EscalationNotifier
 from bot.outbound_tokens import use_nonblocking_tokens
+from bot.pacing import PacedAdapter
 from bot.requests import RequestFlow
 from bot.signing_keys import use_nonblocking_key_refresh
 from bot.teams_bot import BotDeps, StepUpBot
@@ -84,6 +85,8 @@ class Runtime:
     engine: AsyncEngine | None = None
     conversations: ConversationStore | None = None
     ticker: Ticker | None = None
+    adapter: PacedAdapter | None = None
+    deliver_outbox: Callable[[], Awaitable[object]] | None = None  # the outbox, now
     consultations: ConsultationService | None = None
     details: DetailsService | None = None
     rota: RotaService | None = None
@@ -152,7 +155,7 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
                 "insecure_local_mode": settings.insecure_local_mode,
             },
         )
-    adapter = create_adapter(settings)
+    adapter = runtime.adapter = create_adapter(settings)
     use_connector_threads(asyncio.get_running_loop())
     use_nonblocking_key_refresh()
     use_nonblocking_tokens()
@@ -272,11 +275,15 @@ def _directory(runtime: Runtime) -> Directory:
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     runtime = app[RUNTIME]
+    tick = _escalation_tick(runtime)
     runtime.ticker = Ticker(
         timezone=runtime.profile.working_hours.timezone,
         tick_seconds=runtime.settings.tick_seconds,
-        tick=_escalation_tick(runtime),
+        tick=tick,
+        soon=runtime.deliver_outbox,
     )
+    if runtime.adapter is not None:  # a throttled send wakes the outbox when its slot comes
+        runtime.adapter.on_throttled = runtime.ticker.wake
     runtime.ticker.start()
     yield
     await runtime.ticker.stop()
@@ -307,6 +314,7 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         flow=flow,
     )
 
+    runtime.deliver_outbox = escalations.dispatch
     assert runtime.rota is not None
     announcer = DutyAnnouncer(
         runtime.rota,

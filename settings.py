@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     sends the details form to the requester's 1:1 chat and says so. `app.py dev` turns it off
     for the Agents Playground, which opens no dialogs."""
 
+    pacing: bool = Field(True, validation_alias=_alias("STEPUP_PACING", "pacing"))
+    """Keep every call to Teams within its rate limits (services/pacing.py). Off only to
+    measure what happens without it (bench/pacing_bench.py, the e2e pacing tests)."""
+
     profile_path: Path = Field(
         DEMO_PROFILE, validation_alias=_alias("STEPUP_PROFILE", "profile_path")
     )

@@ -17,10 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
@@ -36,6 +33,8 @@ from requests import Session
 from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from bot import invokes
+from bot.pacing import PacedAdapter
+from services.pacing import Pacer
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -202,7 +201,7 @@ class _BotFrameworkConfig:
     APP_TENANTID: str
 
 
-def create_adapter(settings: Settings) -> CloudAdapter:
+def create_adapter(settings: Settings) -> PacedAdapter:
     """A CloudAdapter that validates tokens in production and accepts anything in local mode."""
     if settings.auth_enabled:
         config = _BotFrameworkConfig(
@@ -216,7 +215,11 @@ def create_adapter(settings: Settings) -> CloudAdapter:
         config = _BotFrameworkConfig(
             APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID=""
         )
-    adapter = CloudAdapter(CachingAuthentication(ConfigurationBotFrameworkAuthentication(config)))
+    # Every outbound call keeps to Teams' rate limits (bot/pacing.py) unless pacing is off.
+    adapter = PacedAdapter(
+        CachingAuthentication(ConfigurationBotFrameworkAuthentication(config)),
+        Pacer() if settings.pacing else None,
+    )
     adapter.on_turn_error = on_turn_error
     return adapter
 

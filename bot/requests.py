@@ -49,6 +49,7 @@ from services.consultations import (
     checklist_from,
 )
 from services.directory import Directory, StaffPerson
+from services.pacing import throttled
 from services.ports import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,9 @@ class RequestFlow:
         try:
             sent_id = await send()
         except Exception as error:  # noqa: BLE001 - NoRoute or any connector failure alike
-            await self._service.deliveries.failed(message, token, type(error).__name__)
+            await self._service.deliveries.failed(
+                message, token, type(error).__name__, counted=not throttled(error)
+            )
             return None
         if not sent_id:
             await self._service.deliveries.failed(message, token, "NoActivityId")

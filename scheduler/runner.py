@@ -12,20 +12,32 @@ import time
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 
 log = logging.getLogger(__name__)
 
 TICK_JOB_ID = "stepup-tick"
 STOP_WAIT_SECONDS = 30.0
+# A woken run comes this long after the moment asked for, so what became due then is due.
+WAKE_LATE_SECONDS = 0.1
 
 
 class Ticker:
     """Runs `tick` every `tick_seconds` on an AsyncIOScheduler with an explicit time zone."""
 
     def __init__(
-        self, *, timezone: str, tick_seconds: float, tick: Callable[[], Awaitable[None]]
+        self,
+        *,
+        timezone: str,
+        tick_seconds: float,
+        tick: Callable[[], Awaitable[None]],
+        soon: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._tick = tick
+        # What `wake` runs early (the outbox), and when the next early run is due.
+        self._soon = soon
+        self._wake: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self._tick_seconds = tick_seconds
         self._last_tick: float | None = None
         # One tick at a time in this process: the dev clock's run_now must not overlap a tick.
@@ -51,21 +63,44 @@ class Ticker:
         self._scheduler.start()
         self._last_tick = time.monotonic()
 
+    def wake(self, delay: float) -> None:
+        """Run `soon` in `delay` seconds (a throttled send's slot), unless a run already comes
+        sooner; the regular tick carries on as before."""
+        if self._soon is None or self._scheduler.state != STATE_RUNNING:
+            return
+        loop = asyncio.get_running_loop()
+        at = loop.time() + max(0.0, delay) + WAKE_LATE_SECONDS
+        if self._wake is not None and self._wake.when() <= at:
+            return
+        if self._wake is not None:
+            self._wake.cancel()
+        self._wake = loop.call_at(at, self._start_soon)
+
+    def _start_soon(self) -> None:
+        self._wake = None
+        task = asyncio.get_running_loop().create_task(self._run(early=True))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def run_now(self) -> None:
         """Tick immediately (the dev clock and tests use this)."""
         await self._run()
 
-    async def _run(self) -> None:
+    async def _run(self, *, early: bool = False) -> None:
         self._in_flight += 1
         self._idle.clear()
         try:
             async with self._running:
                 try:
-                    await self._tick()
+                    if early and self._soon is not None:
+                        await self._soon()
+                    else:
+                        await self._tick()
                 except Exception:
                     log.exception("tick.failed")
                 finally:
-                    self._last_tick = time.monotonic()
+                    if not early:
+                        self._last_tick = time.monotonic()
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
@@ -89,6 +124,9 @@ class Ticker:
         call logs an ERROR from APScheduler and from the connection pool on every SIGTERM. So no
         new tick starts (pause), the one under way ends on its own, and only then the shutdown.
         """
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
         if self._scheduler.running:
             self._scheduler.pause()
         try:

@@ -109,11 +109,21 @@ class DeliveryLedger:
         async with self._uow() as uow:
             await uow.outbox.mark_sent(message.id, at=self._clock.now())
 
-    async def failed(self, message: OutboxMessage, token: str, error: str) -> None:
-        """The turn could not deliver it: the scheduler's next tick tries (then backs off)."""
+    async def failed(
+        self, message: OutboxMessage, token: str, error: str, *, counted: bool = True
+    ) -> None:
+        """The turn could not deliver it: the scheduler's next tick tries (then backs off).
+
+        Not `counted` (throttled by Teams' limits): none of its attempts is used up; this
+        process's pacer holds it until its slot, when the scheduler is woken to send it.
+        """
         async with self._uow() as uow:
             await uow.outbox.mark_failed(
-                message.id, token=token, next_attempt_at=self._clock.now(), error=error
+                message.id,
+                token=token,
+                next_attempt_at=self._clock.now(),
+                error=error,
+                counted=counted,
             )
         log.warning(
             "delivery.deferred",

@@ -22,6 +22,7 @@ from domain.roles import Role
 from domain.timer_plan import LEGACY_TIMERS, People, plan
 from services.clock import Clock
 from services.directory import Directory
+from services.pacing import OUTBOX_WAIT_SECONDS, Throttled, patience
 from services.ports import (
     ConcurrentUpdateError,
     EscalationUnitOfWork,
@@ -144,12 +145,16 @@ class EscalationService:
                 batch = await uow.outbox.claim(
                     now=now, until=now + self._lease, token=token, limit=CLAIM_BATCH
                 )
+            progress = False
             for message in batch:
-                if await self._deliver(message, token):
+                outcome = await self._deliver(message, token)
+                if outcome is True:
                     sent += 1
-                else:
-                    failed += 1
-            if len(batch) < CLAIM_BATCH:
+                elif outcome is False:
+                    failed += 1  # None: held back by Teams' rate limits, not a failure
+                progress = progress or outcome is not None
+            # A batch only throttled is due again at once: claiming it again now would spin.
+            if len(batch) < CLAIM_BATCH or not progress:
                 break
         return sent, failed
 
@@ -287,11 +292,28 @@ class EscalationService:
         await uow.escalations.record(consultation_id, due.key.value, due_at=due.at, at=now)
         await uow.outbox.enqueue(consultation_id, due.key.value, rows, at=now)
 
-    async def _deliver(self, message: OutboxMessage, token: str) -> bool:
+    async def _deliver(self, message: OutboxMessage, token: str) -> bool | None:
+        """Sent (True), failed (False, counted) or throttled (None: due again when Teams'
+        limits allow, its attempts untouched)."""
         ids = {"consultation_id": message.consultation_id, "key": message.key}
         try:
-            async with asyncio.timeout(self._send_timeout):
-                await self._notifier.deliver(message)
+            # A send whose slot is more than a second away is handed back, not slept on.
+            with patience(OUTBOX_WAIT_SECONDS):
+                async with asyncio.timeout(self._send_timeout):
+                    await self._notifier.deliver(message)
+        except Throttled as throttled:
+            # Due again at once, uncounted: the pacer holds it back until its slot (and wakes
+            # the scheduler then), whatever the dev clock says.
+            async with self._uow() as uow:
+                await uow.outbox.mark_failed(
+                    message.id,
+                    token=token,
+                    next_attempt_at=self._clock.now(),
+                    error=type(throttled).__name__,
+                    counted=False,
+                )
+            log.info("outbox.throttled", extra=ids)
+            return None
         except Exception as exc:  # noqa: BLE001 - any failure is a failed attempt, retried
             attempt = message.attempts + 1
             error = type(exc).__name__

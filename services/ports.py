@@ -230,9 +230,16 @@ class OutboxStore(Protocol):
         ...
 
     async def mark_failed(
-        self, message_id: int, *, token: str, next_attempt_at: datetime, error: str
+        self,
+        message_id: int,
+        *,
+        token: str,
+        next_attempt_at: datetime,
+        error: str,
+        counted: bool = True,
     ) -> None:
-        """The attempt failed (`error` is an exception class name); try again later."""
+        """The attempt failed (`error` is an exception class name); try again later. Not
+        `counted`: Teams' rate limits held it back, which uses up none of its attempts."""
         ...
 
     async def pending(self) -> list[PendingMessage]:

@@ -146,14 +146,21 @@ class SqlOutbox:
         )
 
     async def mark_failed(
-        self, message_id: int, *, token: str, next_attempt_at: datetime, error: str
+        self,
+        message_id: int,
+        *,
+        token: str,
+        next_attempt_at: datetime,
+        error: str,
+        counted: bool = True,
     ) -> None:
-        """Count the failure and release the lease, if this claim still holds it."""
+        """Count the failure (unless `counted` is False: throttled, not failed) and release the
+        lease, if this claim still holds it."""
         await self._conn.execute(
             update(escalation_outbox)
             .where(_O.id == message_id, _O.status == PENDING, _O.claim_token == token)
             .values(
-                attempts=_O.attempts + 1,
+                attempts=_O.attempts + (1 if counted else 0),
                 next_attempt_at=next_attempt_at,
                 last_error=error[:80],
                 claimed_until=None,

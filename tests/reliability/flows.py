@@ -163,10 +163,20 @@ class Flow:
 
 @asynccontextmanager
 async def running_flow(
-    database_url: str, connector: FakeConnector, at: datetime = TUESDAY_10AM
+    database_url: str,
+    connector: FakeConnector,
+    at: datetime = TUESDAY_10AM,
+    *,
+    pacing: bool = True,
 ) -> AsyncIterator[Flow]:
-    """The app in local mode on a clock stopped at `at`, installed in the demo team."""
-    bot = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(at))
+    """The app in local mode on a clock stopped at `at`, installed in the demo team.
+
+    `pacing=False` for tests that walk a case through many states at machine speed (dozens of
+    posts a second in one channel, which Teams would refuse too): the pacer would rightly hold
+    them back for seconds. Pacing has its own tests (tests/unit and tests/e2e/test_pacing.py).
+    """
+    settings = local_settings(database_url, pacing=pacing)
+    bot = BotUnderTest(settings, connector, clock=MovableClock(at))
     await bot.start()
     try:
         flow = Flow(bot)

@@ -229,7 +229,7 @@ async def flow(
         connector = FakeConnector()
         await connector.start()
         try:
-            async with running_flow(url, connector) as running:
+            async with running_flow(url, connector, pacing=False) as running:
                 yield running
         finally:
             await connector.close()

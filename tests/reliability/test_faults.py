@@ -226,6 +226,7 @@ async def test_a_form_request_whose_thread_cannot_be_posted_is_posted_by_the_sch
     assert "I will post it there shortly" in str(reply.body)
     ticker = flow.bot.runtime.ticker
     assert ticker is not None
+    await flow.bot.wait_out_throttling()  # a 429 holds the channel back for its Retry-After
     await ticker.run_now()
     await ticker.run_now()
     engine = flow.bot.runtime.engine
@@ -292,6 +293,7 @@ async def test_a_failed_checklist_is_sent_later_and_the_thread_gets_no_apology(
     assert [c.text for c in thread if "Sorry" in c.text] == []
     ticker = flow.bot.runtime.ticker
     assert ticker is not None
+    await flow.bot.wait_out_throttling()
     await ticker.run_now()
     chats = {c.returned_id for c in flow.bot.connector.of("create_conversation")}
     checklists = [c for c in flow.bot.connector.posted() if c.conversation_id in chats and c.cards]
@@ -315,6 +317,7 @@ async def test_a_failed_card_update_is_repaired(flow: Flow, status: int) -> None
     assert [e.kind for e in consultation.events].count(EventKind.ACKNOWLEDGED) == 1
     ticker = flow.bot.runtime.ticker
     assert ticker is not None
+    await flow.bot.wait_out_throttling()
     await ticker.run_now()  # the next tick repairs what the turn could not
     await ticker.run_now()  # and only once
     updates = [
@@ -346,6 +349,7 @@ async def test_a_details_form_that_could_not_be_sent_is_sent_by_the_scheduler(
     assert _details_forms(flow) == 0
     ticker = flow.bot.runtime.ticker
     assert ticker is not None
+    await flow.bot.wait_out_throttling()
     await ticker.run_now()
     await ticker.run_now()
     assert _details_forms(flow) == 1
@@ -422,6 +426,7 @@ async def test_every_pending_escalation_message_is_sent_once_after_connector_err
         ticker = flow.bot.runtime.ticker
         assert ticker is not None
         for minutes in (1, 2, 4, 8, 16):  # past every backoff, ticking each time
+            await flow.bot.wait_out_throttling()  # and past a 429's hold on the conversation
             await _end_of_day(flow, advance_minutes=minutes)
             await ticker.run_now()
         assert _escalation_messages(flow, post, since) == EVERYONE_ONCE

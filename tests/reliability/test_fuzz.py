@@ -140,7 +140,7 @@ FORM_FIELDS = [
 
 @pytest.fixture
 async def flow(database_url: str, connector: FakeConnector) -> AsyncIterator[Flow]:
-    async with running_flow(database_url, connector) as running:
+    async with running_flow(database_url, connector, pacing=False) as running:
         yield running
 
 
@@ -154,7 +154,9 @@ def _offers_no_such_invoke(activity: Any) -> bool:
 @pytest.fixture
 async def edge_flow(tmp_path: Path, connector: FakeConnector) -> AsyncIterator[Flow]:
     """For properties refused at the HTTP edge, before any database: SQLite is enough."""
-    async with running_flow(f"sqlite:///{tmp_path / 'edge.db'}", connector) as running:
+    async with running_flow(
+        f"sqlite:///{tmp_path / 'edge.db'}", connector, pacing=False
+    ) as running:
         yield running
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,6 +25,7 @@ class ConnectorCall:
     activity_id: str | None
     body: dict[str, Any] | None
     returned_id: str | None = None
+    at: float = 0.0  # time.monotonic() when it arrived
 
     @property
     def text(self) -> str:
@@ -54,6 +56,15 @@ class Upload:
     content_range: str | None
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """One request that reached the connector, answered or refused (what Teams' limits count)."""
+
+    at: float  # time.monotonic()
+    conversation_id: str | None  # None: not about a conversation (create, teams)
+    status: int
+
+
 @dataclass
 class FakeConnector:
     """Start with `await connector.start()`; point activities' serviceUrl at `service_url`."""
@@ -69,6 +80,10 @@ class FakeConnector:
     # Files the bot uploaded to `upload_url(...)`, and statuses to answer the next uploads with.
     uploads: list[Upload] = field(default_factory=list)
     upload_failures: list[int] = field(default_factory=list)
+    # Every connector request in order of arrival, with the status it was answered with.
+    arrivals: list[Arrival] = field(default_factory=list)
+    # Retry-After values: the next len() calls are answered 429 with the first one, in turn.
+    throttled: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -100,6 +115,10 @@ class FakeConnector:
         """Answer the next `times` calls with `status` (throttling, outages)."""
         self.failures.extend([status] * times)
 
+    def throttle(self, times: int, retry_after: str) -> None:
+        """Answer the next `times` calls 429 Too Many Requests with this Retry-After header."""
+        self.throttled.extend([retry_after] * times)
+
     def of(self, op: str) -> list[ConnectorCall]:
         """Every recorded call of one kind."""
         return [call for call in self.calls if call.op == op]
@@ -117,7 +136,7 @@ class FakeConnector:
         return self.calls
 
     async def _record(self, call: ConnectorCall) -> None:
-        self.calls.append(call)
+        self.calls.append(replace(call, at=time.monotonic()))
         async with self._changed:
             self._changed.notify_all()
 
@@ -130,14 +149,27 @@ class FakeConnector:
         parts = [unquote(p) for p in path.split("/v3/", 1)[1].split("/")]
         body = await request.json() if request.can_read_body else None
         self.authorizations.append(request.headers.get("Authorization"))
+        conversation = parts[1] if parts[0] == "conversations" and len(parts) > 1 else None
+        response = self._refusal(conversation) or await self._route(request.method, parts, body)
+        self.arrivals.append(Arrival(time.monotonic(), conversation, response.status))
+        return response
+
+    def _refusal(self, conversation: str | None) -> web.Response | None:
+        """The injected failure this call gets, if any."""
+        if self.throttled:
+            return web.json_response(
+                {"error": {"code": "TooManyRequests"}},
+                status=429,
+                headers={"Retry-After": self.throttled.pop(0)},
+            )
         if self.failures:
             status = self.failures.pop(0)
             return web.json_response({"error": {"code": "Injected"}}, status=status)
-        if parts[0] == "conversations" and len(parts) > 1:
+        if conversation is not None:
             for prefix, status in self.failing_conversations.items():
-                if parts[1].startswith(prefix):
+                if conversation.startswith(prefix):
                     return web.json_response({"error": {"code": "Injected"}}, status=status)
-        return await self._route(request.method, parts, body)
+        return None
 
     async def _upload(self, request: web.Request) -> web.Response:
         if self.upload_failures:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -84,6 +85,16 @@ class BotUnderTest:
         """The app's runtime objects (engine, stores...)."""
         assert self.server is not None
         return self.server.app[RUNTIME]
+
+    async def wait_out_throttling(self) -> None:
+        """Let every 429 block pass (Retry-After, or the default, plus jitter): in real time for
+        the pacer, and on a stopped dev clock for the outbox (its retry falls due then)."""
+        adapter = self.runtime.adapter
+        held = adapter.pacer.held_for() if adapter is not None and adapter.pacer else 0.0
+        if held > 0:
+            await asyncio.sleep(held)
+            if isinstance(self.clock, MovableClock):
+                self.clock.advance(timedelta(seconds=held + 1))
 
     def url(self, path: str) -> str:
         """Absolute URL of a route on the running app."""
