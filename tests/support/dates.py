@@ -13,7 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar
-from profiles.domain_map import calendar_from_profile
+from domain.rota import Rota
+from profiles.domain_map import calendar_from_profile, rota_from_profile
 from profiles.loader import load_profile
 
 DEMO_PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "demo.yaml"
@@ -23,6 +24,12 @@ DEMO_PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "demo.yaml"
 def demo_calendar() -> WorkingCalendar:
     """The demo profile's working calendar, as the running bot builds it."""
     return calendar_from_profile(load_profile(DEMO_PROFILE))
+
+
+@cache
+def demo_rota() -> Rota:
+    """The demo profile's duty rota (Tom and Ewa alternate weekly, Sam deputises)."""
+    return rota_from_profile(load_profile(DEMO_PROFILE))
 
 
 def next_working_day_at(hour: int, minute: int = 0, after: datetime | None = None) -> datetime:
@@ -35,3 +42,28 @@ def next_working_day_at(hour: int, minute: int = 0, after: datetime | None = Non
     zone = ZoneInfo(calendar.timezone)
     day = calendar.next_working_day(start.astimezone(zone).date())
     return datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
+
+
+def duty_day_at(
+    on_duty: str,
+    weekday: int,
+    hour: int,
+    minute: int = 0,
+    after: datetime | None = None,
+) -> datetime:
+    """`hour:minute` local time on the first `weekday` (0 = Monday) strictly after `after`
+    (default: now) that is a working day in a week the demo rota gives to `on_duty` (an Entra
+    object id, as the rota holds it: `act.TOM.aad_id`).
+
+    For tests whose story needs a given manager on duty, or a given day of the week (a Tuesday,
+    so that a working day follows before the weekend)."""
+    calendar, rota = demo_calendar(), demo_rota()
+    zone = ZoneInfo(calendar.timezone)
+    start = after or datetime.now(UTC)
+    day = start.astimezone(zone).date()
+    for _ in range(7 * 60):  # a year is plenty for a two-week rotation and its bank holidays
+        day = calendar.next_working_day(day)
+        moment = datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
+        if day.weekday() == weekday and moment > start and rota.on_duty(moment).primary == on_duty:
+            return moment
+    raise LookupError(f"no working weekday {weekday} in {on_duty}'s weeks within a year")
