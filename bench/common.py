@@ -15,7 +15,6 @@ import resource
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -23,14 +22,15 @@ from typing import Any
 
 from bench.echo_bot import CARD_CONTENT_TYPE
 from tests.support import activities as act
+from tests.support.dates import duty_day_at
 
 MESSAGES = "/api/messages"
 JSON_HEADERS = {"Content-Type": "application/json"}
 POST_TEXT = "Step up consultation please"  # fictional; never names a child or family
 ECHO_TEXT = "hello"
-# Tuesday 24 November 2026, 10:00 in London: working time, so every post gets card + checklist,
-# and Tom (act.TOM) is the duty MAP team manager that week.
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+# A Tuesday after today, 10:00 in London: working time, so every post gets card + checklist,
+# and Tom (act.TOM) is the duty MAP team manager that week (the dev clock only moves forward).
+TUESDAY_10AM = duty_day_at(act.TOM.aad_id, weekday=1, hour=10)
 # The demo council's staff domain: made-up bench accounts live there like the demo people.
 STAFF_DOMAIN = "northdown.gov.uk"
 

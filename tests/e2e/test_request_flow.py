@@ -13,11 +13,13 @@ from domain.events import EventKind
 from services.clock import MovableClock
 from tests.support import activities as act
 from tests.support.cards import assert_valid_card
+from tests.support.dates import duty_day_at
 from tests.support.fake_connector import ConnectorCall, FakeConnector
 from tests.support.harness import BotUnderTest, installed_bot, local_settings
 
-# Tuesday 24 November 2026, 10:00 in London (GMT): a working day.
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+# A Tuesday after today, 10:00 in London, in Tom's duty week (computed from the real today:
+# the dev clock only moves forward, so a fixed date would fail once the calendar passed it).
+TUESDAY_10AM = duty_day_at(act.TOM.aad_id, weekday=1, hour=10)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,11 +14,13 @@ from domain.consultation import Consultation
 from services.clock import MovableClock
 from storage.tables import access_audit, case_details
 from tests.support import activities as act
+from tests.support.dates import duty_day_at
 from tests.support.fake_connector import ConnectorCall, FakeConnector
 from tests.support.harness import BotUnderTest, Reply, local_settings
 
-# Tuesday 24 November 2026, 10:00 in London (GMT): a working day; Tom is on duty.
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+# A Tuesday after today, 10:00 in London, in Tom's duty week (computed from the real today:
+# the dev clock only moves forward, so a fixed date would fail once the calendar passed it).
+TUESDAY_10AM = duty_day_at(act.TOM.aad_id, weekday=1, hour=10)
 
 EHM = "EHM 7304518"
 PHONE = "0113 496 0577"
