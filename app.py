@@ -326,8 +326,10 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         runtime.profile.channel.id,
     )
 
-    details = runtime.details
+    details, consultations = runtime.details, runtime.consultations
     assert details is not None
+    # The flow's weekly hand-over rule: the states whose untaken requests follow the duty rota.
+    moves_at_handover = frozenset(flow.handover.move_in) if flow and flow.handover else frozenset()
     purged_at: list[float] = []
     started: list[bool] = []
 
@@ -350,6 +352,8 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
             # worked out: the first tick works every open case out again.
             await escalations.forget_timer_times()
             started.append(True)
+        if moves_at_handover:  # the rota moved on: untaken requests follow it (both told)
+            await consultations.follow_rota(moves_at_handover)
         report = await escalations.tick()
         if report.sent:
             observability.metrics.current().escalations_sent.add(report.sent)

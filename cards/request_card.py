@@ -262,7 +262,9 @@ def _history(view: RequestView, last: int = 8) -> dict[str, Any]:
 def _event_line(view: RequestView, event: Event) -> str:
     when = local_time(event.at, view.timezone)
     who = "the bot" if event.actor_id is None else plain(view.name(event.actor_id))
-    target = event.data.get("assignee_id") or event.data.get("reviewer_id")
+    target = (
+        event.data.get("assignee_id") or event.data.get("to_id") or event.data.get("reviewer_id")
+    )
     suffix = (
         f" to {plain(view.name(target))}"
         if target
@@ -271,6 +273,8 @@ def _event_line(view: RequestView, event: Event) -> str:
     )
     if event.kind is EventKind.ESCALATED and event.data.get("timer"):
         return f"{when} {_timer_words(event.data)} by {who}"
+    if event.data.get("rule") == "duty_rota":
+        who = "the duty rota"
     return f"{when} {_WHAT[event.kind]}{suffix} by {who}"
 
 

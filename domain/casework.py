@@ -59,6 +59,29 @@ def reassign(c: Consultation, actor: Actor, to_id: str, *, at: datetime) -> None
     c._commit(event)
 
 
+def held_by_rota(c: Consultation) -> bool:
+    """Whether the request's assignee is the duty rota's choice, not a person's: nobody has
+    taken it on, and its last (re)assignment was the system's (posting, or a hand-over)."""
+    if c.acknowledged_at is not None:
+        return False
+    moves = [e for e in c.events if e.kind in (EventKind.ASSIGNED, EventKind.REASSIGNED)]
+    return not moves or moves[-1].actor_id is None
+
+
+def hand_over(c: Consultation, to_id: str, *, at: datetime) -> None:
+    """The rota moved on (the weekly hand-over, a cover, an absence): a request the rota gave
+    out and nobody has taken on goes to whoever is on duty now. The system's move, no actor."""
+    require_aware(at)
+    if not held_by_rota(c):
+        raise WrongState("A person has taken this request on or given it to someone.")
+    if to_id == c.assignee_id:
+        raise AlreadyDone("This request is already with the duty manager.", code="already_assigned")
+    _checked_assignee(c, to_id)
+    data = {"from_id": str(c.assignee_id), "to_id": to_id, "rule": "duty_rota"}
+    c.assignee_id = to_id
+    c._commit(Event(EventKind.REASSIGNED, at, None, data))
+
+
 def acknowledge(c: Consultation, actor: Actor, *, at: datetime) -> None:
     """A MAP worker takes the request on and becomes its assignee."""
     require_aware(at)

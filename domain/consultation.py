@@ -135,6 +135,15 @@ class Consultation:
         """A MAP team manager hands the request to another MAP worker; the status stays."""
         casework.reassign(self, actor, to_id, at=at)
 
+    def hand_over(self, to_id: str, *, at: datetime) -> None:
+        """The duty rota moved on: a request it gave out, untaken, goes to who is on duty now."""
+        casework.hand_over(self, to_id, at=at)
+
+    @property
+    def held_by_rota(self) -> bool:
+        """Nobody has taken it on and the rota, not a person, chose its assignee."""
+        return casework.held_by_rota(self)
+
     def acknowledge(self, actor: Actor, *, at: datetime) -> None:
         """A MAP worker takes the request on and becomes its assignee."""
         casework.acknowledge(self, actor, at=at)

@@ -56,7 +56,8 @@ def describe(event: Event, name: Namer) -> tuple[str, str]:
         how = " (duty rota)" if event.actor_id is None else ""
         return what, f"to {name(data.get('assignee_id'))}{how}"
     if kind is EventKind.REASSIGNED:
-        return what, f"from {name(data.get('from_id'))} to {name(data.get('to_id'))}"
+        how = " (duty rota hand-over)" if data.get("rule") == "duty_rota" else ""
+        return what, f"from {name(data.get('from_id'))} to {name(data.get('to_id'))}{how}"
     if kind is EventKind.ACKNOWLEDGED:
         before = data.get("previous_assignee_id")
         return what, f"taken on (was with {name(before)})" if before else "taken on"

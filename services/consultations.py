@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain.checklist import Checklist, validate_indicators
 from domain.consultation import Consultation, Outcome, Status, Urgency
 from domain.errors import AlreadyDone, DomainError, InvalidRequest
+from domain.escalation import CARD, MessageKind
 from domain.lifecycle import Action
 from domain.roles import Actor, Role
 from domain.rota import Rota
@@ -253,6 +254,52 @@ class ConsultationService:
                     continue
             return True
         return False
+
+    async def follow_rota(self, statuses: Collection[str]) -> int:
+        """The weekly hand-over (and covers, and absences): requests in `statuses` that the duty
+        rota gave out and nobody has taken on go to whoever is on duty now; both are told, the
+        card follows. Requests a person took on or gave to someone stay. Returns how many moved.
+
+        Each move is checked again inside its own transaction (`for_update`, the version read),
+        so two ticking instances, or a manager pressing at the same moment, move it once.
+        """
+        async with self._uow(read_only=True) as uow:
+            ids = await uow.consultations.untaken(statuses)
+        if not ids:
+            return 0
+        now = self._clock.now()
+        away = await self._away(now)  # asked before the transactions: no lock waits on Graph
+        moved = 0
+        for consultation_id in ids:
+            try:
+                moved += await self._follow_rota_once(consultation_id, statuses, now, away)
+            except (ConcurrentUpdateError, ConnectionLost):
+                log.info("handover.retry_next_tick", extra={"consultation_id": consultation_id})
+        return moved
+
+    async def _follow_rota_once(
+        self,
+        consultation_id: str,
+        statuses: Collection[str],
+        now: datetime,
+        away: frozenset[str],
+    ) -> int:
+        async with self._uow() as uow:
+            c = await uow.consultations.get(consultation_id, for_update=True)
+            if c is None or c.status.value not in statuses or not c.held_by_rota:
+                return 0
+            duty = await self._duty_manager(uow, now, away)
+            if duty in (c.assignee_id, c.requester_id):
+                return 0
+            read_version, previous = c.version, c.assignee_id
+            c.hand_over(duty, at=now)
+            await enqueue_owner_change(uow, c, previous, at=now)
+            await uow.outbox.add_once(
+                c.id, f"card:{c.version}", MessageKind.CARD_UPDATE.value, CARD, at=now
+            )
+            await uow.consultations.save(c, read_version=read_version)
+        log.info("handover.moved", extra={"consultation_id": consultation_id})
+        return 1
 
     async def remember_thread(self, consultation_id: str, thread_id: str) -> None:
         """The bot posted the request as a new thread: its message is both thread and card."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -11,7 +12,12 @@ from domain.checklist import Checklist
 from domain.consultation import Consultation, Outcome, Status, Urgency
 from domain.events import Event, EventKind
 from services.ports import ConcurrentUpdateError, Placement
-from storage.tables import consultation_events, consultations, reference_counters
+from storage.tables import (
+    ESCALATION_STATES,
+    consultation_events,
+    consultations,
+    reference_counters,
+)
 
 
 def _checklist_json(checklist: Checklist | None) -> dict[str, bool] | None:
@@ -186,6 +192,19 @@ class ConsultationRepository:
             .where(consultations.c.thread_id == thread_id)
         )
         return row.scalar_one_or_none()
+
+    async def untaken(self, statuses: Collection[str]) -> list[str]:
+        """Open requests in `statuses` that nobody has acknowledged, oldest first (the duty
+        rota's hand-over reads them each tick: a handful at any time). The escalation states'
+        predicate, said as the partial index says it, lets the index serve the read."""
+        rows = await self._conn.execute(
+            select(consultations.c.id)
+            .where(consultations.c.status.in_(ESCALATION_STATES))
+            .where(consultations.c.status.in_(list(statuses)))
+            .where(consultations.c.acknowledged_at.is_(None))
+            .order_by(consultations.c.posted_at)
+        )
+        return [row[0] for row in rows]
 
     async def count(self) -> int:
         """How many consultations there are (tests and reports)."""

@@ -15,13 +15,12 @@ from typing import Any
 import pytest
 
 from domain.consultation import Status
-from services.clock import MovableClock
 from tests.e2e.test_flow_timers import CHASE, private, texts
 from tests.e2e.test_request_flow import _texts
 from tests.support import activities as act
 from tests.support.dates import next_working_day_at
 from tests.support.fake_connector import FakeConnector
-from tests.support.harness import BotUnderTest, local_settings
+from tests.support.harness import BotUnderTest, two_instances
 
 AFTERNOON = next_working_day_at(16, 30)  # a working afternoon after today
 END_OF_DAY = AFTERNOON + timedelta(minutes=31)  # 17:01, past the end of that working day
@@ -33,12 +32,8 @@ async def pair(
 ) -> AsyncIterator[tuple[BotUnderTest, BotUnderTest]]:
     if not database_url.startswith("postgresql"):
         pytest.skip("several instances need PostgreSQL (SQLite is for a single instance)")
-    first = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(AFTERNOON))
-    second = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(AFTERNOON))
-    await asyncio.gather(first.start(), second.start())
-    await first.send(act.installation_added(connector.service_url))
-    yield first, second
-    await asyncio.gather(first.stop(), second.stop())
+    async with two_instances(database_url, connector, AFTERNOON) as running:
+        yield running
 
 
 async def _post(bot: BotUnderTest) -> tuple[dict[str, Any], str, str]:

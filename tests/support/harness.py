@@ -146,3 +146,19 @@ async def installed_bot(
         yield running
     finally:
         await running.stop()
+
+
+@asynccontextmanager
+async def two_instances(
+    database_url: str, connector: FakeConnector, at: datetime
+) -> AsyncIterator[tuple[BotUnderTest, BotUnderTest]]:
+    """Two apps on one PostgreSQL database (two containers behind a load balancer), each with
+    its own engine, scheduler and movable clock set to `at`; installed once, as Teams would."""
+    first = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(at))
+    second = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(at))
+    await asyncio.gather(first.start(), second.start())
+    try:
+        await first.send(installation_added(connector.service_url))
+        yield first, second
+    finally:
+        await asyncio.gather(first.stop(), second.stop())

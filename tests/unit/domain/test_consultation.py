@@ -316,6 +316,31 @@ def test_reassigning_hands_over_without_changing_the_status() -> None:
         c.reassign(EWA, "aad-priya", at=minutes(32))
 
 
+def test_the_rota_hands_over_only_what_it_gave_out_and_nobody_took_on() -> None:
+    c = at_stage("assigned")  # the rota gave it to Tom at posting
+    assert c.held_by_rota
+    c.hand_over("aad-ewa", at=minutes(30))
+    assert (c.assignee_id, c.status) == ("aad-ewa", Status.ASSIGNED)
+    event = c.events[-1]
+    assert (event.kind, event.actor_id) == (EventKind.REASSIGNED, None)
+    assert event.data == {"from_id": "aad-tom", "to_id": "aad-ewa", "rule": "duty_rota"}
+    assert c.held_by_rota  # still the rota's: the next hand-over may move it again
+    with pytest.raises(AlreadyDone):
+        c.hand_over("aad-ewa", at=minutes(31))
+    with pytest.raises(InvalidRequest):
+        c.hand_over("aad-priya", at=minutes(32))  # never to the requester
+
+    given = at_stage("assigned")
+    given.reassign(EWA, "aad-amir", at=minutes(20))  # a person chose Amir
+    assert not given.held_by_rota
+    with pytest.raises(WrongState):
+        given.hand_over("aad-ewa", at=minutes(30))
+    taken = at_stage("acknowledged")
+    assert not taken.held_by_rota
+    with pytest.raises(WrongState):
+        taken.hand_over("aad-ewa", at=minutes(30))
+
+
 def test_a_map_worker_cannot_take_on_a_request_they_posted() -> None:
     both = Actor.of("aad-dual", Role.REQUESTER, Role.MAP_ADVANCED_PRACTITIONER)
     c = posted(requester=both)
