@@ -24,6 +24,7 @@ from bench.seed_history import seed
 from domain.lifecycle import ESCALATIONS, Status
 from profiles.loader import load_profile
 from profiles.process_loader import council_process
+from storage.consultations import ConsultationRepository
 from storage.crypto import FieldCipher, new_key_ring_entry
 from storage.db import create_engine
 from storage.details import DetailsRepository
@@ -176,6 +177,22 @@ async def test_the_timer_candidates_read_only_open_requests(engine: AsyncEngine)
     plan = await _plan(engine, statement, parameters)
     if engine.dialect.name == "sqlite":
         assert any("ix_consultations_timer_due" in step for step in plan), plan
+    else:
+        assert "Seq Scan consultations" not in plan, plan
+        assert any("ix_consultations_" in step for step in plan), plan
+
+
+async def _untaken(conn: AsyncConnection) -> object:
+    flow = council_process(load_profile(DEMO_PROFILE)).flow("step_up")
+    assert flow is not None and flow.handover is not None
+    return await ConsultationRepository(conn).untaken(flow.handover.move_in)
+
+
+async def test_the_hand_over_reads_only_open_requests(engine: AsyncEngine) -> None:
+    [(statement, parameters)] = await _statements(engine, _untaken)
+    plan = await _plan(engine, statement, parameters)
+    if engine.dialect.name == "sqlite":  # the few open rows sought by status, then sorted
+        assert "SEARCH consultations USING INDEX ix_consultations_status (status=?)" in plan, plan
     else:
         assert "Seq Scan consultations" not in plan, plan
         assert any("ix_consultations_" in step for step in plan), plan
