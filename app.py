@@ -353,7 +353,10 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
             await escalations.forget_timer_times()
             started.append(True)
         if moves_at_handover:  # the rota moved on: untaken requests follow it (both told)
-            await consultations.follow_rota(moves_at_handover)
+            try:
+                await consultations.follow_rota(moves_at_handover)
+            except Exception:  # noqa: BLE001 - the escalations below must run whatever happens
+                log.exception("handover.failed")
         report = await escalations.tick()
         if report.sent:
             observability.metrics.current().escalations_sent.add(report.sent)

@@ -275,6 +275,11 @@ class ConsultationService:
                 moved += await self._follow_rota_once(consultation_id, statuses, now, away)
             except (ConcurrentUpdateError, ConnectionLost):
                 log.info("handover.retry_next_tick", extra={"consultation_id": consultation_id})
+            except DomainError as refused:  # e.g. nobody on the rota: it stays, and says why
+                log.warning(
+                    "handover.not_moved",
+                    extra={"consultation_id": consultation_id, "error_code": refused.code},
+                )
         return moved
 
     async def _follow_rota_once(
