@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -163,6 +164,32 @@ def test_pace_raises_throttled_beyond_the_patience_left() -> None:
         await pace(None, "a:chat")  # pacing off: never waits
 
     asyncio.run(scenario())
+
+
+def test_senders_held_up_by_a_stalled_loop_do_not_all_go_at_once() -> None:
+    """A stall (a long turn, a busy machine) must not release every late sender together: each
+    books its slot when it sends, so the window holds after the stall too (the real clock)."""
+
+    async def scenario() -> list[float]:
+        window = Window(2, 0.2)
+        pacer = Pacer(windows=(window,), app_window=Window(100, 1.0), margin=0.0)
+        sent: list[float] = []
+
+        async def send() -> None:
+            with patience(10.0):
+                await pace(pacer, "19:channel@thread.tacv2")
+            sent.append(time.monotonic())
+
+        tasks = [asyncio.create_task(send()) for _ in range(8)]
+        await asyncio.sleep(0.05)  # all of them waiting for their slots
+        time.sleep(0.6)  # noqa: ASYNC251 - the stall under test: the loop held past most slots
+        await asyncio.gather(*tasks)
+        return sent
+
+    sent = sorted(asyncio.run(scenario()))
+    assert len(sent) == 8
+    crowded = [b - a for a, b in zip(sent, sent[2:], strict=False) if b - a < 0.2 - 0.01]
+    assert crowded == [], sent  # never three calls in less than the window
 
 
 def test_invoke_answers_and_traces_are_never_paced_but_messages_are() -> None:
