@@ -4,7 +4,6 @@ reference is seen once that while is over."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.conversations import ConversationStore
 from storage.db import create_engine
 from storage.migrate import upgrade
+from tests.support.dates import next_working_day_at
 
-AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+AT = next_working_day_at(10)  # computed from today, never overtaken by the clock
 KEY = "user:0b6c1d2e-1111-4a2b-8c3d-000000000001"
 
 

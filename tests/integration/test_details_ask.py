@@ -6,7 +6,7 @@ import base64
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,8 +26,10 @@ from storage.consultations import ConsultationRepository
 from storage.crypto import FieldCipher, new_key_ring_entry
 from storage.db import create_engine
 from storage.uow import SqlUnitOfWork
+from tests.support.dates import next_working_day_at
 
-AT = datetime(2026, 11, 24, 10, tzinfo=UTC)
+AT = next_working_day_at(10)  # 10:00 London on the next working day: ahead of the real clock
+FIRST, SECOND = (f"SU-{AT.year}-{n:04d}" for n in (1, 2))  # numbered by the posting year
 REQUESTER = StaffPerson(
     "requester-1", "Requester", "requester@northdown.gov.uk", frozenset({Role.REQUESTER})
 )
@@ -104,7 +106,7 @@ async def setup(database_url: str) -> AsyncIterator[Setup]:
         await engine.dispose()
 
 
-def posted(reference: str = "SU-2026-0001") -> Consultation:
+def posted(reference: str = FIRST) -> Consultation:
     c = Consultation.submit(
         reference=reference,
         requester=REQUESTER.actor(),
@@ -149,7 +151,7 @@ async def test_before_anyone_took_the_request_on_the_system_asks(setup: Setup) -
 
 
 async def test_nothing_is_asked_once_given_closed_or_gone(setup: Setup) -> None:
-    given, withdrawn = posted("SU-2026-0001"), posted("SU-2026-0002")
+    given, withdrawn = posted(FIRST), posted(SECOND)
     given.record_details_provided(REQUESTER.actor(), at=AT + timedelta(minutes=1))
     withdrawn.withdraw(REQUESTER.actor(), at=AT + timedelta(minutes=1))
     for c in (given, withdrawn):

@@ -11,7 +11,7 @@ import random
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,8 +41,27 @@ RULES = EscalationTimescales(CAL, urgent_ack_working_minutes=60)
 K = EscalationKey
 
 
-def london(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=LONDON).astimezone(UTC)
+def _clear_month() -> date:
+    """The first Monday after today that starts four weeks (and a Monday) with no bank holiday.
+
+    The month of requests runs in them, and the stories below in their fourth week (Tuesday to
+    Thursday): computed from today, like every date a test gives the bot, never a fixed day."""
+    day = datetime.now(LONDON).date() + timedelta(days=1)
+    while True:
+        day += timedelta(days=-day.weekday() % 7)
+        span = [day + timedelta(days=n) for n in range(29)]
+        if all(CAL.is_working_day(d) for d in span if d.weekday() < 5):
+            return day
+        day += timedelta(days=1)
+
+
+MONTH = _clear_month()  # a Monday, the month's first day
+TUESDAY, WEDNESDAY, THURSDAY = (MONTH + timedelta(days=n) for n in (22, 23, 24))
+MONTH_END = MONTH + timedelta(days=28)  # the Monday after the month's last Saturday
+
+
+def london(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC)
 
 
 def _person(key: str, role: Role) -> StaffPerson:
@@ -158,11 +177,11 @@ def expected_messages(keys: set[tuple[str, str]]) -> int:
         urgency=Urgency.URGENT,
         indicators=(),
         checklist=None,
-        at=london(11, 2, 9),
+        at=london(MONTH, 9),
         acknowledge_due=None,
         callback_due=None,
     )
-    fake.assign("aad-tom", at=london(11, 2, 9))
+    fake.assign("aad-tom", at=london(MONTH, 9))
     return sum(
         len(notices(fake, K(key), map_managers=MAP, service_managers=SMS)) for _, key in keys
     )
@@ -176,8 +195,8 @@ async def test_two_instances_ticking_together_record_and_send_each_escalation_on
 ) -> None:
     caplog.set_level(logging.INFO, logger="services.escalations")
     first, second = engines
-    ids = [await post(first, london(11, 24, 16, 30)) for _ in range(8)]
-    clock = MovableClock(london(11, 25, 16, 31))  # all four keys due for every request
+    ids = [await post(first, london(TUESDAY, 16, 30)) for _ in range(8)]
+    clock = MovableClock(london(WEDNESDAY, 16, 31))  # all four keys due for every request
     notifier = Recorder(clock)
     # Two services per engine: four workers racing for the same rows at the same moment.
     workers = [service(e, clock, notifier) for e in (first, second, first, second)]
@@ -202,11 +221,11 @@ async def test_nothing_is_recorded_or_sent_before_its_time(
     engines: tuple[AsyncEngine, AsyncEngine],
 ) -> None:
     first, _ = engines
-    consultation_id = await post(first, london(11, 24, 16, 30))
-    clock = MovableClock(london(11, 24, 16, 30))
+    consultation_id = await post(first, london(TUESDAY, 16, 30))
+    clock = MovableClock(london(TUESDAY, 16, 30))
     notifier = Recorder(clock)
     escalate = service(first, clock, notifier)
-    while clock.now() < london(11, 24, 17):
+    while clock.now() < london(TUESDAY, 17):
         await escalate.tick()
         clock.advance(timedelta(minutes=5))
     assert notifier.delivered == [] and await rows(first, escalations) == []
@@ -216,7 +235,7 @@ async def test_nothing_is_recorded_or_sent_before_its_time(
         "thread_mention",
     )
     assert {m.consultation_id for m, _ in notifier.delivered} == {consultation_id}
-    clock.set(london(11, 25, 9, 29))
+    clock.set(london(WEDNESDAY, 9, 29))
     await escalate.tick()
     assert {m.key for m, _ in notifier.delivered} == {"eod_unacknowledged"}
 
@@ -225,8 +244,8 @@ async def test_a_crash_between_claim_and_send_sends_exactly_once_after_the_lease
     engines: tuple[AsyncEngine, AsyncEngine],
 ) -> None:
     first, second = engines
-    await post(first, london(11, 24, 10), urgent=False)
-    clock = MovableClock(london(11, 24, 17, 1))
+    await post(first, london(TUESDAY, 10), urgent=False)
+    clock = MovableClock(london(TUESDAY, 17, 1))
     dying = Recorder(clock, fail=lambda _m: Crash())
     with pytest.raises(Crash):
         await service(first, clock, dying).tick()
@@ -249,8 +268,8 @@ async def test_a_failing_send_is_retried_with_backoff_and_stays_visible_until_se
     engines: tuple[AsyncEngine, AsyncEngine],
 ) -> None:
     first, _ = engines
-    await post(first, london(11, 24, 10), urgent=False)
-    clock = MovableClock(london(11, 24, 17))
+    await post(first, london(TUESDAY, 10), urgent=False)
+    clock = MovableClock(london(TUESDAY, 17))
 
     def flaky(message: OutboxMessage) -> BaseException | None:
         failing = message.kind == "thread_mention" and notifier.tries[message.id] <= 3
@@ -286,8 +305,8 @@ async def test_outbox_rows_hold_ids_and_kinds_only(
     engines: tuple[AsyncEngine, AsyncEngine],
 ) -> None:
     first, _ = engines
-    consultation_id = await post(first, london(11, 24, 10))
-    clock = MovableClock(london(11, 26, 12))
+    consultation_id = await post(first, london(TUESDAY, 10))
+    clock = MovableClock(london(THURSDAY, 12))
     await service(first, clock, Recorder(clock)).tick()
     allowed = {consultation_id, *MAP, *SMS, "thread", "card", "pending", "sent"}
     allowed |= {k.value for k in K} | {
@@ -308,14 +327,14 @@ async def test_an_acknowledged_request_is_not_escalated_and_a_late_ack_stops_the
     engines: tuple[AsyncEngine, AsyncEngine],
 ) -> None:
     first, _ = engines
-    early = await post(first, london(11, 24, 16, 30))
-    late = await post(first, london(11, 24, 16, 30))
-    await act(first, early, "acknowledge", london(11, 24, 16, 45))
-    clock = MovableClock(london(11, 24, 17, 1))
+    early = await post(first, london(TUESDAY, 16, 30))
+    late = await post(first, london(TUESDAY, 16, 30))
+    await act(first, early, "acknowledge", london(TUESDAY, 16, 45))
+    clock = MovableClock(london(TUESDAY, 17, 1))
     escalate = service(first, clock, Recorder(clock))
     await escalate.tick()
-    await act(first, late, "acknowledge", london(11, 24, 17, 30))
-    clock.set(london(11, 25, 12))
+    await act(first, late, "acknowledge", london(TUESDAY, 17, 30))
+    clock.set(london(WEDNESDAY, 12))
     await escalate.tick()
     recorded = {(r.consultation_id, r.key) for r in await rows(first, escalations)}
     assert recorded == {(late, "eod_unacknowledged")}
@@ -351,8 +370,8 @@ class Fate:
 
 def month_of_requests(rng: random.Random) -> list[Fate]:
     fates: list[Fate] = []
-    day = datetime(2026, 11, 2).date()
-    while day < datetime(2026, 11, 28).date():
+    day = MONTH
+    while day < MONTH + timedelta(days=26):  # four weeks, to the last Saturday
         for _ in range(rng.randint(0, 4) if CAL.is_working_day(day) else rng.randint(0, 1)):
             local = datetime.combine(day, datetime.min.time(), tzinfo=LONDON)
             posted = (local + timedelta(minutes=rng.randint(7 * 60, 19 * 60))).astimezone(UTC)
@@ -375,7 +394,7 @@ async def test_a_month_with_restarts_and_two_instances_sends_every_escalation_on
         pytest.skip("the month runs two instances on PostgreSQL")
     rng = random.Random(20261124)
     fates = month_of_requests(rng)
-    clock = MovableClock(london(11, 2, 0))
+    clock = MovableClock(london(MONTH, 0))
     engines = [create_engine(database_url), create_engine(database_url)]
     await migrate.upgrade(engines[0])
 
@@ -387,7 +406,7 @@ async def test_a_month_with_restarts_and_two_instances_sends_every_escalation_on
     instances = [service(e, clock, notifier) for e in engines]
     ticks: list[datetime] = []
     waiting = sorted(fates, key=lambda f: f.posted)
-    end = london(11, 30, 12)
+    end = london(MONTH_END, 12)
     try:
         while clock.now() < end or await instances[0].pending():
             now = clock.now()

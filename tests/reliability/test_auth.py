@@ -12,13 +12,13 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from tests.reliability.flows import TUESDAY_10AM
 from tests.reliability.keys import (
     APP_ID,
     KeyServer,
@@ -33,7 +33,6 @@ from tests.support.harness import BotUnderTest
 KID = "stepup-test-key"
 WEBCHAT_KID = "webchat-only-key"
 OTHER_TENANT = "00000000-0000-4000-8000-000000000bad"
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 Header = Callable[[str], str | None]
 """Builds the Authorization header (or none) for an activity sent to `serviceUrl`."""

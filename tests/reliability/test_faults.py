@@ -12,7 +12,6 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,11 @@ from domain.events import EventKind
 from tests.reliability.flows import TUESDAY_10AM, Flow, running_flow
 from tests.support import activities as act
 from tests.support.databases import SKIP_REASON, fresh_database, postgres_admin_url
+from tests.support.dates import same_day_at
 from tests.support.fake_connector import FakeConnector
 
-TUESDAY_1630 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
+TUESDAY_1630 = same_day_at(TUESDAY_10AM, 16, 30)  # London time, that Tuesday
+END_OF_DAY = same_day_at(TUESDAY_10AM, 17, 1).isoformat()  # the MAP team's day is over
 CLIENT_TIMEOUT = 0.5  # seconds; the connector client's own default is 100
 
 
@@ -414,7 +415,7 @@ async def test_every_pending_escalation_message_is_sent_once_after_connector_err
         post = await _post(flow)
         since = len(connector.calls)
         connector.fail_next(status, 100)  # every try at 17:01 fails (the SDK retries 5xx too)
-        await _end_of_day(flow, now="2026-11-24T17:01:00+00:00")
+        await _end_of_day(flow, now=END_OF_DAY)
         assert _escalation_messages(flow, post, since) == {}
         connector.failures.clear()
         if database_url.startswith("postgresql"):  # and the database restarts meanwhile
@@ -439,7 +440,7 @@ async def test_every_pending_escalation_message_is_sent_once_after_timeouts(
         post = await _post(flow)
         since = len(hanging.calls)
         hanging.hangs = 1
-        await _end_of_day(flow, now="2026-11-24T17:01:00+00:00")
+        await _end_of_day(flow, now=END_OF_DAY)
         assert hanging.hung == 1
         ticker = flow.bot.runtime.ticker
         assert ticker is not None

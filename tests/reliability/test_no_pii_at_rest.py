@@ -16,19 +16,20 @@ import logging
 import re
 import sys
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
 from observability.logs import configure_logging
-from tests.reliability.flows import CARD, Flow, running_flow
+from tests.reliability.flows import CARD, TUESDAY_10AM, Flow, running_flow
 from tests.support import activities as act
 from tests.support.databases import sqlite_bytes
+from tests.support.dates import same_day_at
 from tests.support.fake_connector import FakeConnector
 
-TUESDAY_1630 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
+TUESDAY_1630 = same_day_at(TUESDAY_10AM, 16, 30)  # London time, on a Tuesday after today
+END_OF_DAY = same_day_at(TUESDAY_10AM, 17, 1).isoformat()
 
 # The family, as a requester might type it (all invented; phone numbers from Ofcom's drama ranges).
 CHILD = "Jayden Okonkwo-Whitfield"
@@ -125,7 +126,7 @@ async def _the_whole_story(flow: Flow) -> None:
     reply = await bot.raw(
         "POST",
         "/api/dev/clock",
-        json.dumps({"now": "2026-11-24T17:01:00+00:00"}),  # unacknowledged at the end of the day
+        json.dumps({"now": END_OF_DAY}),  # unacknowledged at the end of the day
         {"Content-Type": "application/json"},
     )
     assert reply.status == 200

@@ -6,7 +6,8 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import insert, select
@@ -36,6 +37,11 @@ from tests.support.harness import BotUnderTest, local_settings
 EHM, PHONE = "EHM 7304518", "0113 496 0577"
 FAMILY_TRACES = ("7304518", "496 0577", "4960577", "kayden", "Supervision notes")
 DETAILS = {"ehmNumber": EHM, "oversight": "Supervision notes on EHM, 20 Nov", "phone": PHONE}
+LONDON = ZoneInfo("Europe/London")
+# The story's day in London (TUESDAY_10AM is computed from today), and the year the bot numbers
+# its references by (the posting moment's year, as services.consultations takes it).
+DAY = TUESDAY_10AM.astimezone(LONDON).date()
+YEAR = TUESDAY_10AM.astimezone(UTC).year
 
 
 @dataclass
@@ -58,8 +64,7 @@ async def story(database_url: str, connector: FakeConnector) -> AsyncIterator[St
         assert rota is not None and directory is not None
         tom = await directory.by_id(act.TOM.aad_id)
         assert tom is not None
-        day = date(2026, 11, 24)
-        await rota.set_cover(tom, act.EWA.aad_id, act.TOM.aad_id, day, day)
+        await rota.set_cover(tom, act.EWA.aad_id, act.TOM.aad_id, DAY, DAY)
         clock.set(TUESDAY_10AM)
         url = connector.service_url
         post = act.channel_post(url, act.PRIYA, "Urgent step up consultation please")
@@ -138,15 +143,21 @@ async def test_the_export_lists_every_event_in_order_with_who_and_when(story: St
     ]
     assert [r["reference"] for r in rows] == [trail.reference] * len(rows)
     detail = {r["what"]: r["detail"] for r in rows}
-    assert detail["cover"].startswith("Ewa Nowak covers for Tom Okafor, 24 Nov 2026 00:00")
+    # The cover runs from the start of the story's day as the council reads it ("1 Dec 2026 00:00").
+    midnight = datetime.combine(DAY, time(0), tzinfo=LONDON)
+    cover_from = f"{midnight.day} {midnight:%b %Y %H:%M}"
+    assert detail["cover"].startswith(f"Ewa Nowak covers for Tom Okafor, {cover_from}")
     assert detail["assigned"] == "to Ewa Nowak (duty rota)"
     assert detail["acknowledged"] == "taken on (was with Ewa Nowak)"
     assert detail["screened"] == "personal data found; types: name"
     assert detail["outcome"] == "threshold not met"
     assert detail["reviewer assigned"] == "Ewa Nowak reviews (level 1)"
     assert detail["review"] == "level 1: upheld, now threshold not met"
-    assert rows[1]["when (local)"] == "Tue 24 Nov 2026 10:00 GMT"
-    assert rows[1]["at (UTC)"] == "2026-11-24T10:00:00+00:00"
+    # The post, at 10:00 London time on the story's Tuesday ("Tue 1 Dec 2026 10:00 GMT", or BST
+    # in summer), and the same moment in UTC.
+    local = TUESDAY_10AM.astimezone(LONDON)
+    assert rows[1]["when (local)"] == f"Tue {local.day} {local:%b %Y} 10:00 {local:%Z}"
+    assert rows[1]["at (UTC)"] == TUESDAY_10AM.astimezone(UTC).isoformat()
 
 
 async def test_nothing_about_the_family_reaches_the_export_the_page_or_the_card(
@@ -170,7 +181,7 @@ async def test_nothing_about_the_family_reaches_the_export_the_page_or_the_card(
 def test_the_card_and_button_for_a_manager_s_private_view() -> None:
     requester = Actor.of("requester-1", Role.REQUESTER)
     c = Consultation.submit(
-        reference="SU-2026-0042",
+        reference=f"SU-{YEAR}-0042",
         requester=requester,
         service="Family Centre Northgate",
         urgency=Urgency.STANDARD,
@@ -201,7 +212,7 @@ async def test_escalations_and_a_withdrawal_from_the_database_with_an_unknown_pe
 ) -> None:
     requester = Actor.of("requester-gone", Role.REQUESTER)
     c = Consultation.submit(
-        reference="SU-2026-0043",
+        reference=f"SU-{YEAR}-0043",
         requester=requester,
         service="Family Centre Riverside",
         urgency=Urgency.URGENT,
@@ -251,7 +262,7 @@ async def test_escalations_and_a_withdrawal_from_the_database_with_an_unknown_pe
     assert trail is not None
     lines = [(e.what, e.who, e.detail) for e in trail.entries]
     assert lines == [
-        ("posted", "unknown person (requester-gone)", "SU-2026-0043, urgent, checklist none"),
+        ("posted", "unknown person (requester-gone)", f"SU-{YEAR}-0043, urgent, checklist none"),
         ("assigned", SYSTEM, "to Tom Okafor (duty rota)"),
         ("escalation", SYSTEM, "level 1: urgent and not acknowledged in time: duty manager told"),
         ("screened", SYSTEM, "personal data found; types: name, phone"),

@@ -7,7 +7,7 @@ the demo council's own calendar (weekends, bank holidays and closures skipped) a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -67,3 +67,18 @@ def duty_day_at(
         if day.weekday() == weekday and moment > start and rota.on_duty(moment).primary == on_duty:
             return moment
     raise LookupError(f"no working weekday {weekday} in {on_duty}'s weeks within a year")
+
+
+def same_day_at(moment: datetime, hour: int, minute: int = 0) -> datetime:
+    """`hour:minute` local time (the demo council's zone) on `moment`'s local day, in UTC.
+
+    For a later moment of a test's story day, e.g. 16:30 on the day of `TUESDAY_10AM`; built in
+    local time so that it is right in British Summer Time too."""
+    zone = ZoneInfo(demo_calendar().timezone)
+    return local_at(moment.astimezone(zone).date(), hour, minute)
+
+
+def local_at(day: date, hour: int, minute: int = 0) -> datetime:
+    """`hour:minute` local time (the demo council's zone) on `day`, in UTC."""
+    zone = ZoneInfo(demo_calendar().timezone)
+    return datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)

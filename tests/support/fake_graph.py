@@ -6,8 +6,11 @@ import asyncio
 import copy
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from typing import Any
 from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -15,6 +18,7 @@ from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
 
 from tests.support import activities as act
+from tests.support.dates import duty_day_at
 
 TOKEN = "fake-graph-access-token"
 TM_GROUP, AP_GROUP = "9a000000-0000-4000-8000-00000000a001", "9a000000-0000-4000-8000-00000000a002"
@@ -23,6 +27,22 @@ NESTED_GROUP = "9a000000-0000-4000-8000-00000000a005"
 ROTA_SITE, ROTA_LIST = "northdown.sharepoint.com,1111,2222", "3c1f0000-0000-4000-8000-0000000000b1"
 MORGAN = act.User("29:demo-morgan", "Morgan Lee", "0b6c1d2e-1111-4a2b-8c3d-000000000007")
 MORGAN_MAIL = "morgan.lee@northdown.gov.uk"
+
+LONDON = ZoneInfo("Europe/London")
+# The demo list's dates, computed from today (the bot's dev clock only moves forward, so fixed
+# dates would fall behind it): Morgan's week is the week of the tests' TUESDAY_10AM (the next
+# Tuesday in a week the profile's rotation gives to Tom), and Tom covers the Tuesday and
+# Wednesday of the week after (Ewa's by the rotation).
+ROTA_WEEK: date = duty_day_at(act.TOM.aad_id, weekday=1, hour=10).astimezone(LONDON).date()
+ROTA_WEEK -= timedelta(days=ROTA_WEEK.weekday())  # its Monday
+COVER_FROM, COVER_TO = ROTA_WEEK + timedelta(days=8), ROTA_WEEK + timedelta(days=9)
+
+
+def local_z(day: date, hour: int = 0, minute: int = 0) -> str:
+    """`hour:minute` London time on `day`, as Graph writes a UTC time ("2026-11-23T00:00:00Z";
+    local midnight in summer time is 23:00 UTC the day before)."""
+    moment = datetime.combine(day, clock_time(hour, minute), tzinfo=LONDON).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _user(person: act.User, title: str, phone: str, mobile: str | None = None) -> dict[str, Any]:
@@ -69,7 +89,7 @@ def list_item(item_id: int, **fields: str) -> dict[str, Any]:
     return {
         "@odata.etag": f'"{item_id},1"',
         "id": str(item_id),
-        "lastModifiedDateTime": "2026-11-20T10:00:00Z",
+        "lastModifiedDateTime": f"{datetime.now(UTC) - timedelta(days=3):%Y-%m-%dT%H:%M:%SZ}",
         "fields": {"@odata.etag": f'"{item_id},1"', "id": str(item_id), **fields},
     }
 
@@ -77,12 +97,17 @@ def list_item(item_id: int, **fields: str) -> dict[str, Any]:
 def demo_rota_list() -> list[dict[str, Any]]:
     """Morgan's duty week (the profile's rotation says Tom); Tom covers two days of Ewa's week."""
     return [
-        list_item(1, Title="Week 48", WeekStarting="2026-11-23T00:00:00Z", DutyManager=MORGAN_MAIL),
+        list_item(
+            1,
+            Title=f"Week {ROTA_WEEK.isocalendar().week}",
+            WeekStarting=local_z(ROTA_WEEK),
+            DutyManager=MORGAN_MAIL,
+        ),
         list_item(
             2,
             Title="Cover",
-            CoverStart="2026-12-01T00:00:00Z",
-            CoverEnd="2026-12-02T00:00:00Z",
+            CoverStart=local_z(COVER_FROM),
+            CoverEnd=local_z(COVER_TO),
             Covering="Tom.Okafor@northdown.gov.uk",
         ),
     ]

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,10 +25,12 @@ from settings import DEMO_PROFILE, Settings
 from tests.integration.graph.conftest import graph_profile
 from tests.support import activities as act
 from tests.support import fake_graph as fg
+from tests.support.dates import local_at
 from tests.support.harness import TEST_HMAC_KEY, TEST_KEY_RING
 
 SECRET = "graph-secret-that-must-never-be-shown"
-CLOCK = MovableClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+# Tuesday 10:00 of Morgan's week in the demo rota list (computed from today by fake_graph).
+CLOCK = MovableClock(local_at(fg.ROTA_WEEK + timedelta(days=1), 10))
 PRODUCTION = {
     "STEPUP_MODE": "production",
     "MicrosoftAppId": act.BOT["id"][3:],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,9 +14,15 @@ from profiles.domain_map import rota_from_profile
 from tests.integration.graph.conftest import graph_profile
 from tests.support import activities as act
 from tests.support import fake_graph as fg
+from tests.support.dates import duty_day_at
 
-TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # Tom's week; Sam is the deputy
+TUESDAY = duty_day_at(act.TOM.aad_id, weekday=1, hour=10)  # Tom's week; Sam is the deputy
 PEOPLE = [act.TOM.aad_id, act.EWA.aad_id, act.SAM.aad_id]
+
+
+def _utc(moment: datetime) -> str:
+    """A moment as Graph writes a dateTime in the UTC zone: "2026-11-24T09:00:00"."""
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S}"
 
 
 def _window(start: str, end: str, zone: str = "UTC") -> dict[str, object]:
@@ -47,8 +53,15 @@ async def test_a_duty_manager_with_automatic_replies_on_hands_over_to_the_deputy
 async def test_scheduled_replies_count_only_inside_their_window(
     fake: fg.FakeGraph, connection: GraphConnection
 ) -> None:
-    fake.automatic_replies[act.TOM.aad_id] = _window("2026-11-24T09:00:00", "2026-11-25T09:00:00")
-    fake.automatic_replies[act.EWA.aad_id] = _window("2026-11-25T00:00:00", "2026-11-26T00:00:00")
+    # Tom away from an hour before TUESDAY for a day; Ewa away the whole next day (UTC).
+    tom_from = TUESDAY - timedelta(hours=1)
+    fake.automatic_replies[act.TOM.aad_id] = _window(
+        _utc(tom_from), _utc(tom_from + timedelta(days=1))
+    )
+    ewa_from = datetime.combine(TUESDAY.date() + timedelta(days=1), datetime.min.time(), UTC)
+    fake.automatic_replies[act.EWA.aad_id] = _window(
+        _utc(ewa_from), _utc(ewa_from + timedelta(days=1))
+    )
     # 10:30 in London in summer is 09:30 UTC: inside a window that ends at 10:30 local time.
     fake.automatic_replies[act.SAM.aad_id] = _window(
         "2026-06-01T09:00:00", "2026-06-01T10:30:00", "GMT Standard Time"

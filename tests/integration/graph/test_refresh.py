@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -16,9 +16,12 @@ from services.directory import StaffPerson
 from tests.integration.graph.conftest import graph_profile
 from tests.support import activities as act
 from tests.support import fake_graph as fg
+from tests.support.dates import local_at
 
-TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-COVERED_DAY = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)  # Tom covers Ewa in the demo list
+# Tuesday 10:00 of Morgan's week in the demo list, and a day of it where Tom covers Ewa (both
+# computed from today by fake_graph, like the list itself).
+TUESDAY = local_at(fg.ROTA_WEEK + timedelta(days=1), 10)
+COVERED_DAY = local_at(fg.COVER_FROM, 11)
 ITEMS = f"/sites/{fg.ROTA_SITE}/lists/{fg.ROTA_LIST}/items"
 
 

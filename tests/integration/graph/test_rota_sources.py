@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 
 import pytest
 
@@ -15,8 +15,19 @@ from services.clock import MovableClock
 from tests.integration.graph.conftest import graph_profile
 from tests.support import activities as act
 from tests.support import fake_graph as fg
+from tests.support.dates import local_at
 
-TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+# Morgan's week in the demo rota list (computed from today by fake_graph; the profile's rotation
+# gives it to Tom) and its days.
+WEEK = fg.ROTA_WEEK
+TUESDAY = local_at(WEEK + timedelta(days=1), 10)
+LATER = WEEK + timedelta(days=14)  # a week that nobody known is set for
+
+
+def _day_shift(days: int) -> tuple[str, str]:
+    """08:00 to 17:00 London time, `days` after the week's Monday, as Graph writes them."""
+    day = WEEK + timedelta(days=days)
+    return fg.local_z(day, 8), fg.local_z(day, 17)
 
 
 async def _directory(connection: GraphConnection) -> GraphDirectory:
@@ -37,7 +48,7 @@ async def test_weeks_and_covers_come_from_the_list_across_pages(
     rows = fg.demo_rota_list() + [
         # Local midnight of Monday 22 June in summer time is 23:00 UTC the day before.
         fg.list_item(3, WeekStarting="2026-06-21T23:00:00Z", DutyManager=act.EWA.aad_id),
-        fg.list_item(4, WeekStarting="2026-12-07", DutyManager="nobody@northdown.gov.uk"),
+        fg.list_item(4, WeekStarting=LATER.isoformat(), DutyManager="nobody@northdown.gov.uk"),
     ]
     fake.list_items[(fg.ROTA_SITE, fg.ROTA_LIST)] = rows
     directory = await _directory(connection)
@@ -48,11 +59,11 @@ async def test_weeks_and_covers_come_from_the_list_across_pages(
     assert rota.on_duty(TUESDAY).primary == fg.MORGAN.aad_id  # the profile's rotation says Tom
     assert rota.on_duty(TUESDAY).source == "week"
     assert rota.weeks[date(2026, 6, 22)] == act.EWA.aad_id
-    december = rota.on_duty(datetime(2026, 12, 2, 12, 0, tzinfo=UTC))
-    assert (december.primary, december.source) == (act.TOM.aad_id, "cover")
-    assert rota.on_duty(datetime(2026, 12, 3, 12, 0, tzinfo=UTC)).primary == act.EWA.aad_id
+    covered = rota.on_duty(local_at(fg.COVER_TO, 12))  # the cover's last day, in Ewa's week
+    assert (covered.primary, covered.source) == (act.TOM.aad_id, "cover")
+    assert rota.on_duty(local_at(fg.COVER_TO + timedelta(days=1), 12)).primary == act.EWA.aad_id
     assert rota.rotation == base.rotation and rota.deputies == base.deputies
-    assert date(2026, 12, 7) not in rota.weeks  # an unknown person is never guessed
+    assert LATER not in rota.weeks  # an unknown person is never guessed
     pages = fake.of("GET", f"/sites/{fg.ROTA_SITE}/lists/{fg.ROTA_LIST}/items")
     assert len(pages) == 2 and pages[0].query["$expand"] == "fields"
 
@@ -74,11 +85,11 @@ async def test_shifts_become_covers_for_whoever_is_on_duty(
 ) -> None:
     team = "7d3e4f50-2222-4b3c-9d4e-000000000100"
     fake.shifts[team] = [
-        fg.shift(act.EWA, "2026-11-24T08:00:00Z", "2026-11-24T17:00:00Z"),
-        fg.shift(act.SAM, "2026-11-25T08:00:00Z", "2026-11-25T17:00:00Z"),
-        fg.shift(act.EWA, "2026-11-20T08:00:00Z", "2026-11-20T17:00:00Z"),  # over already
-        fg.shift(act.TOM, "2026-11-26T08:00:00Z", "2026-11-26T17:00:00Z", group="TAG_other"),
-        fg.shift(act.STRANGER, "2026-11-24T08:00:00Z", "2026-11-24T17:00:00Z"),
+        fg.shift(act.EWA, *_day_shift(1)),
+        fg.shift(act.SAM, *_day_shift(2)),
+        fg.shift(act.EWA, *_day_shift(-3)),  # the Friday before: over already
+        fg.shift(act.TOM, *_day_shift(3), group="TAG_other"),
+        fg.shift(act.STRANGER, *_day_shift(1)),
     ]
     directory = await _directory(connection)
     base = rota_from_profile(directory.profile)
@@ -91,5 +102,5 @@ async def test_shifts_become_covers_for_whoever_is_on_duty(
         (act.SAM.aad_id, "shift"),
     ]
     assert rota.on_duty(TUESDAY).primary == act.EWA.aad_id
-    assert rota.on_duty(datetime(2026, 11, 24, 18, 0, tzinfo=UTC)).primary == act.TOM.aad_id
+    assert rota.on_duty(local_at(WEEK + timedelta(days=1), 18)).primary == act.TOM.aad_id
     assert len(fake.of("GET", f"/teams/{team}/schedule/shifts")) == 3  # 5 shifts, 2 a page

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 
@@ -15,9 +15,11 @@ from services.clock import MovableClock
 from tests.integration.graph.conftest import graph_profile, settings_for
 from tests.support import activities as act
 from tests.support import fake_graph as fg
+from tests.support.dates import local_at
 from tests.support.harness import local_settings
 
-CLOCK = MovableClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+# Tuesday 10:00 of Morgan's week in the demo rota list (computed from today by fake_graph).
+CLOCK = MovableClock(local_at(fg.ROTA_WEEK + timedelta(days=1), 10))
 
 
 def test_graph_is_off_unless_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
