@@ -34,7 +34,7 @@ from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from bot import invokes
 from bot.pacing import PacedAdapter
-from services.pacing import Pacer
+from services.pacing import Pacer, Throttled
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -228,20 +228,25 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
     """Log a correlation id (never the text) and answer neutrally."""
     correlation = uuid.uuid4().hex[:12]
     activity = context.activity
-    log.error(
-        "turn.failed",
-        extra={
-            "correlation_id": correlation,
-            "activity_type": activity.type,
-            "activity_id": activity.id,
-            "error_type": type(error).__name__,
-        },
-        exc_info=error,
-    )
-    apology = (
-        f"Sorry, something went wrong on our side (reference {correlation}). "
-        "Please try again in a minute."
-    )
+    ids = {
+        "correlation_id": correlation,
+        "activity_type": activity.type,
+        "activity_id": activity.id,
+        "error_type": type(error).__name__,
+    }
+    if isinstance(error, Throttled):
+        # Teams' rate limits held a reply back longer than the turn may wait: busy, not broken
+        # (what was saved is saved; a repeat is answered "already done").
+        log.warning("turn.throttled", extra=ids)
+        apology = "Teams is busy right now, so part of the answer could not be sent. " + (
+            "Please look at the request card in a minute before trying again."
+        )
+    else:
+        log.error("turn.failed", extra=ids, exc_info=error)
+        apology = (
+            f"Sorry, something went wrong on our side (reference {correlation}). "
+            "Please try again in a minute."
+        )
     try:
         if activity.type == ActivityTypes.invoke:
             # Without an invoke response botbuilder answers 501; Teams then shows a vague error.

@@ -104,7 +104,8 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[io.StringIO]:
 
 @pytest.fixture
 async def flow(database_url: str, connector: FakeConnector) -> AsyncIterator[Flow]:
-    async with running_flow(database_url, connector, TUESDAY_1630) as running:
+    # A whole case at machine speed (Teams would throttle it too); the search is for leaks.
+    async with running_flow(database_url, connector, TUESDAY_1630, pacing=False) as running:
         yield running
 
 

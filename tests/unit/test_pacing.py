@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -216,3 +217,41 @@ def test_invoke_answers_and_traces_are_never_paced_but_messages_are() -> None:
                 await adapter.send_activities(turn, [message])
 
     asyncio.run(scenario())
+
+
+def test_a_throttled_turn_is_a_warning_with_a_busy_answer(caplog: pytest.LogCaptureFixture) -> None:
+    from botbuilder.core import BotAdapter, TurnContext
+    from botbuilder.schema import Activity, ActivityTypes, ConversationAccount, ResourceResponse
+
+    from bot.adapter import on_turn_error
+
+    class Recording(BotAdapter):
+        def __init__(self) -> None:
+            super().__init__()
+            self.sent: list[Activity] = []
+
+        async def send_activities(
+            self, context: TurnContext, activities: list[Activity]
+        ) -> list[ResourceResponse]:
+            self.sent.extend(activities)
+            return [ResourceResponse(id="1") for _ in activities]
+
+        async def update_activity(self, context: TurnContext, activity: Activity) -> None: ...
+
+        async def delete_activity(self, context: TurnContext, reference: object) -> None: ...
+
+    async def scenario(error: Exception) -> str:
+        adapter = Recording()
+        chat = ConversationAccount(id="a:chat")
+        turn = TurnContext(adapter, Activity(type=ActivityTypes.message, conversation=chat))
+        await on_turn_error(turn, error)
+        [answer] = adapter.sent
+        return str(answer.text)
+
+    with caplog.at_level(logging.WARNING):
+        busy = asyncio.run(scenario(Throttled(3.0)))
+        broken = asyncio.run(scenario(RuntimeError("boom")))
+    assert "Teams is busy" in busy and "Sorry, something went wrong" in broken
+    levels = {r.getMessage(): r.levelno for r in caplog.records}
+    assert levels["turn.throttled"] == logging.WARNING
+    assert levels["turn.failed"] == logging.ERROR
