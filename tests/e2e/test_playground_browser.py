@@ -48,7 +48,7 @@ CHANNEL = "Northdown Early Help - FC/FSP Step Up Requests"
 
 def _missing() -> str | None:
     if shutil.which("node") is None:
-        return "node is not installed: the Agents Playground needs Node 20"
+        return "node is not installed: the Agents Playground needs Node.js 22+ (make installs it)"
     if not TOOL.exists():
         return "node_modules/.bin/agentsplayground is missing: run `npm ci` (make run does)"
     if not CHROMIUM.exists():

@@ -46,7 +46,7 @@ REPLY_TIMEOUT = 15.0
 
 def _missing() -> str | None:
     if shutil.which("node") is None:
-        return "node is not installed: the Agents Playground needs Node 20"
+        return "node is not installed: the Agents Playground needs Node.js 22+ (make installs it)"
     if not TOOL.exists():
         return "node_modules/.bin/agentsplayground is missing: run `npm ci` (make run does)"
     return None
