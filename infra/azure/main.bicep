@@ -71,12 +71,13 @@ param postgresAdminLogin string = 'stepupadmin'
 @minLength(16)
 param postgresAdminPassword string
 
-@description('Login the app connects as: a least-privilege member of stepup_app, created by `app.py migrate` (docs/deploy.md). Used only when postgresAppPassword is set.')
+@description('Login the app connects as: a least-privilege member of stepup_app, created by `app.py migrate` (docs/deploy.md).')
 param postgresAppLogin string = 'stepup_runtime'
 
-@description('Password of postgresAppLogin. Empty: the app connects as the administrator (the tables\' owner, which could switch off the audit trail\'s triggers); set it for every new deployment.')
+@description('Password of postgresAppLogin. Required: the app never connects as the administrator (the tables\' owner, which could switch off the audit trail\'s triggers).')
 @secure()
-param postgresAppPassword string = ''
+@minLength(16)
+param postgresAppPassword string
 
 @description('PostgreSQL compute SKU, e.g. Standard_B1ms (Burstable) or Standard_D2ds_v5 (GeneralPurpose).')
 param postgresSkuName string = 'Standard_B1ms'
@@ -226,7 +227,6 @@ module postgres 'modules/postgres.bicep' = {
 
 // The administrator owns the tables and migrates; the app connects as its own login, which the
 // migrate step makes a member of stepup_app (no UPDATE/DELETE/TRUNCATE on the audit trail, no DDL).
-var splitLogins = !empty(postgresAppPassword)
 var adminDatabaseUrl = 'postgresql://${postgresAdminLogin}:${uriComponent(postgresAdminPassword)}@${postgres.outputs.fqdn}:5432/${databaseName}?ssl=verify-full'
 var appDatabaseUrl = 'postgresql://${postgresAppLogin}:${uriComponent(postgresAppPassword)}@${postgres.outputs.fqdn}:5432/${databaseName}?ssl=verify-full'
 
@@ -243,8 +243,8 @@ module vault 'modules/keyvault.bicep' = {
     secrets: {
       'microsoft-app-password': botAppType == 'SingleTenant' ? botAppPassword : ''
       // asyncpg verifies the server certificate against the image's CA bundle (PGSSLROOTCERT).
-      'database-url': splitLogins ? appDatabaseUrl : adminDatabaseUrl
-      'migration-database-url': splitLogins ? adminDatabaseUrl : ''
+      'database-url': appDatabaseUrl
+      'migration-database-url': adminDatabaseUrl
       'encryption-keys': encryptionKeys
       'hmac-key': hmacKey
       'graph-client-secret': graphClientSecret
@@ -326,7 +326,7 @@ module app 'modules/app.bicep' = {
         STEPUP_HMAC_KEY: 'hmac-key'
         APPLICATIONINSIGHTS_CONNECTION_STRING: 'appinsights-connection-string'
       },
-      splitLogins && migrateOnStart ? { STEPUP_MIGRATION_DATABASE_URL: 'migration-database-url' } : {},
+      migrateOnStart ? { STEPUP_MIGRATION_DATABASE_URL: 'migration-database-url' } : {},
       empty(graphClientSecret) ? {} : { STEPUP_GRAPH_CLIENT_SECRET: 'graph-client-secret' },
       empty(graphCertificatePassword) ? {} : { STEPUP_GRAPH_CERTIFICATE_PASSWORD: 'graph-certificate-password' }
     )

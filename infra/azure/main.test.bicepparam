@@ -1,5 +1,5 @@
 // Test environment. Secrets come from the deploying shell's environment, never from this file:
-//   export STEPUP_BOT_APP_PASSWORD=... STEPUP_PG_ADMIN_PASSWORD=...
+//   export STEPUP_BOT_APP_PASSWORD=... STEPUP_PG_ADMIN_PASSWORD=... STEPUP_PG_APP_PASSWORD=...
 //   export STEPUP_ENCRYPTION_KEYS=... STEPUP_HMAC_KEY=...
 //   export STEPUP_GRAPH_CLIENT_SECRET=...   (only for a separate Graph app registration)
 //   az deployment group create -g rg-stepup-test -f infra/azure/main.bicep \
@@ -23,6 +23,7 @@ param appServiceSku = 'P0v3'
 param appInstanceCount = 1
 param appZoneRedundant = false
 param postgresAdminPassword = readEnvironmentVariable('STEPUP_PG_ADMIN_PASSWORD')
+param postgresAppPassword = readEnvironmentVariable('STEPUP_PG_APP_PASSWORD')
 param postgresSkuName = 'Standard_B1ms'
 param postgresSkuTier = 'Burstable'
 param postgresHighAvailability = 'Disabled'

@@ -325,6 +325,7 @@ def test_committed_env_file_holds_no_secret() -> None:
     assert set(secrets) == {
         "SECRET_BOT_PASSWORD",
         "SECRET_PG_ADMIN_PASSWORD",
+        "SECRET_PG_APP_PASSWORD",
         "SECRET_ENCRYPTION_KEYS",
         "SECRET_HMAC_KEY",
     }
@@ -379,7 +380,12 @@ def test_parameter_file_supplies_every_required_parameter(name: str) -> None:
     params = _bicep_params()
     given = _parameters(name)
     required = {param for param, (has_default, _) in params.items() if not has_default}
-    assert required >= {"environmentName", "containerImage", "postgresAdminPassword"}
+    assert required >= {
+        "environmentName",
+        "containerImage",
+        "postgresAdminPassword",
+        "postgresAppPassword",  # the app never connects as the tables' owner
+    }
     assert required - set(given) == set()
     assert set(given) - set(params) == set(), "not a parameter of main.bicep"
 
