@@ -191,14 +191,14 @@ class ConsultationRepository:
     async def untaken(self, statuses: Collection[str]) -> list[str]:
         """Open requests in `statuses` that nobody has acknowledged, oldest first (the duty
         rota's hand-over reads them each tick: a handful at any time, found by the status
-        index, so years of closed requests cost it nothing)."""
+        index, so years of closed requests cost it nothing). Sorted here, not by the query:
+        an ORDER BY would tempt SQLite to walk the posted_at index through the whole history."""
         rows = await self._conn.execute(
-            select(consultations.c.id)
+            select(consultations.c.id, consultations.c.posted_at)
             .where(consultations.c.status.in_(list(statuses)))
             .where(consultations.c.acknowledged_at.is_(None))
-            .order_by(consultations.c.posted_at)
         )
-        return [row[0] for row in rows]
+        return [row.id for row in sorted(rows, key=lambda r: (r.posted_at, r.id))]
 
     async def count(self) -> int:
         """How many consultations there are (tests and reports)."""

@@ -111,6 +111,12 @@ Index(
     postgresql_where=_IN_ESCALATION_STATE,
 )
 
+# "My requests" for a requester (newest first) and a report's period (migration 0011); the
+# plain status index of migration 0003, which the hand-over and the queue read through.
+Index("ix_consultations_requester", consultations.c.requester_id, consultations.c.posted_at)
+Index("ix_consultations_posted_at", consultations.c.posted_at)
+Index("ix_consultations_status", consultations.c.status)
+
 # Every state a flow timer can run in (the non-terminal ones), literal for the same reason.
 OPEN_STATES = (
     "acknowledged",

@@ -44,6 +44,30 @@ async def test_the_migrated_schema_has_every_table_and_column_the_code_uses(
         await engine.dispose()
 
 
+async def test_the_migrated_schema_has_exactly_the_indexes_the_table_module_declares(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            found = await conn.run_sync(
+                lambda sync: {
+                    name: {
+                        i["name"]
+                        for i in inspect(sync).get_indexes(name)
+                        if not i.get("duplicates_constraint")  # a UNIQUE constraint's own index
+                    }
+                    for name in inspect(sync).get_table_names()
+                }
+            )
+        for table in metadata.sorted_tables:
+            declared = {index.name for index in table.indexes}
+            assert declared == found[table.name], table.name
+    finally:
+        await engine.dispose()
+
+
 async def test_two_instances_migrating_at_once_both_succeed(database_url: str) -> None:
     engines = [create_engine(database_url), create_engine(database_url)]
     try:
