@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,14 +11,26 @@ import pytest
 from services.clock import MovableClock
 from tests.e2e.test_request_flow import LONDON, TUESDAY_10AM, _texts, london
 from tests.support import activities as act
-from tests.support.dates import duty_day_at
+from tests.support.dates import demo_calendar, duty_day_at
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, installed_bot
 
+
+def _midweek_tuesday() -> datetime:
+    """TUESDAY_10AM, or the next Tuesday 10:00 in Tom's week after it whose Monday is a working
+    day: so the Tuesday is mid-week, not the week's first working day (after a bank holiday
+    Monday the duty post is due on the Tuesday)."""
+    moment = TUESDAY_10AM
+    while not demo_calendar().is_working_day(moment.astimezone(LONDON).date() - timedelta(days=1)):
+        moment = duty_day_at(act.TOM.aad_id, weekday=1, hour=10, after=moment)
+    return moment
+
+
 # Computed from the real today (the dev clock only moves forward): the fixture's Tuesday is in
 # Tom's week; the Monday is the first working Monday after it in Ewa's week (the rota alternates).
-TUESDAY: date = TUESDAY_10AM.astimezone(LONDON).date()
-MONDAY_8AM = duty_day_at(act.EWA.aad_id, weekday=0, hour=8, after=TUESDAY_10AM)
+TUESDAY_MIDWEEK = _midweek_tuesday()
+TUESDAY: date = TUESDAY_MIDWEEK.astimezone(LONDON).date()
+MONDAY_8AM = duty_day_at(act.EWA.aad_id, weekday=0, hour=8, after=TUESDAY_MIDWEEK)
 
 
 def _day(offset: int) -> str:
@@ -33,7 +45,7 @@ def _shown(offset: int) -> str:
 
 @pytest.fixture
 async def bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
-    async with installed_bot(database_url, connector, TUESDAY_10AM) as running:  # Tom's week
+    async with installed_bot(database_url, connector, TUESDAY_MIDWEEK) as running:  # Tom's week
         yield running
 
 
