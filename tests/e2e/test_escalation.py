@@ -20,11 +20,15 @@ from tests.support.harness import BotUnderTest, installed_bot
 
 def _tuesday_1630() -> datetime:
     """A Tuesday after today, 16:30 in London, in Tom's duty week, whose Wednesday is a working
-    day too (the story runs into the next working day): half an hour before the end of the day.
+    day too (the story runs into the next working day), and its Monday (the story hears no duty
+    post): half an hour before the end of the day.
     Computed from the real today, since the dev clock only moves forward."""
     calendar = demo_calendar()
     moment = duty_day_at(act.TOM.aad_id, weekday=1, hour=16, minute=30)
-    while not calendar.is_working_day(moment.astimezone(LONDON).date() + timedelta(days=1)):
+    while not all(  # its Monday too: else the week's duty post is due on the Tuesday
+        calendar.is_working_day(moment.astimezone(LONDON).date() + timedelta(days=offset))
+        for offset in (-1, 1)
+    ):
         moment = duty_day_at(act.TOM.aad_id, weekday=1, hour=16, minute=30, after=moment)
     return moment
 
