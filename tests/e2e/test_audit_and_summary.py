@@ -3,22 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from reports.periods import Quarter
 from services.clock import MovableClock
 from storage.tables import access_audit
-from tests.e2e.test_request_flow import TUESDAY_10AM, _texts
+from tests.e2e.test_request_flow import LONDON, TUESDAY_10AM, _texts
 from tests.support import activities as act
+from tests.support.dates import demo_calendar, duty_day_at
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, installed_bot
 
 
+def _first_working_day(quarter: Quarter) -> date:
+    """The quarter's first working day in the demo calendar (its summary goes out from then)."""
+    calendar, first = demo_calendar(), quarter.first_day
+    return first if calendar.is_working_day(first) else calendar.next_working_day(first)
+
+
+def _mid_quarter_tuesday() -> datetime:
+    """TUESDAY_10AM (Tom's week, after today), or the next such Tuesday if it falls in the first
+    week of a quarter, when the last quarter's summary would be due."""
+    moment = TUESDAY_10AM
+    while True:
+        quarter = Quarter.containing(moment.astimezone(LONDON).date())
+        opens = datetime.combine(_first_working_day(quarter), time(9), tzinfo=LONDON)
+        if not opens <= moment < opens + timedelta(days=7):
+            return moment
+        moment = duty_day_at(act.TOM.aad_id, weekday=1, hour=10, after=moment)
+
+
+MID_QUARTER = _mid_quarter_tuesday()
+_QUARTER = Quarter.containing(MID_QUARTER.astimezone(LONDON).date())
+# 09:30 in London on the first working day of the quarter after MID_QUARTER's.
+NEXT_QUARTER_930 = datetime.combine(
+    _first_working_day(Quarter.containing(_QUARTER.last_day + timedelta(days=1))),
+    time(9, 30),
+    tzinfo=LONDON,
+)
+
+
 @pytest.fixture
 async def bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
-    async with installed_bot(database_url, connector, TUESDAY_10AM) as running:
+    async with installed_bot(database_url, connector, MID_QUARTER) as running:
         yield running
 
 
@@ -72,7 +102,7 @@ async def test_the_quarterly_summary_reaches_both_service_managers_once(
 ) -> None:
     clock = bot.clock
     assert isinstance(clock, MovableClock)
-    clock.set(datetime(2027, 1, 4, 9, 30, tzinfo=UTC))  # first working day of 2027 Q1
+    clock.set(NEXT_QUARTER_930)  # the first working day of the next quarter
     ticker = bot.runtime.ticker
     assert ticker is not None
     await ticker.run_now()
@@ -92,5 +122,5 @@ async def test_the_quarterly_summary_reaches_both_service_managers_once(
 async def test_a_bot_installed_mid_quarter_sends_no_summary(bot: BotUnderTest) -> None:
     ticker = bot.runtime.ticker
     assert ticker is not None
-    await ticker.run_now()  # Tuesday 24 November 2026: not the first week of a quarter
+    await ticker.run_now()  # MID_QUARTER: a Tuesday not in the first week of a quarter
     assert bot.connector.of("create_conversation") == []

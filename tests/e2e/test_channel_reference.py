@@ -7,7 +7,7 @@ to that person as its recipient. A channel send needs no recipient.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from botbuilder.core import MessageFactory
 from sqlalchemy import select
@@ -15,11 +15,11 @@ from sqlalchemy import select
 from services.clock import MovableClock
 from storage.db import reading
 from storage.tables import conversation_refs
+from tests.e2e.test_request_flow import TUESDAY_10AM  # Tom's week, after today
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import installed_bot
 
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 KEY = f"channel:{act.STEPUP_CHANNEL}"
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +24,12 @@ from botframework.connector.auth import ChannelValidation, _connector_factory_im
 from botframework.connector.auth import microsoft_app_credentials as credentials_module
 
 from services.clock import MovableClock
+from tests.e2e.test_request_flow import TUESDAY_10AM  # Tom's week, after today
 from tests.reliability.keys import APP_ID, KeyServer, jwk, production_settings, token
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, installed_bot
 
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 POST = "Step up consultation please"
 KID = "stepup-clients-test-key"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from services.clock import MovableClock
 from services.directory import StaffPerson
 from settings import DEMO_PROFILE
 from tests.e2e.test_guard import FAMILY, POST, SURROUNDING, in_channel, personal, words
-from tests.e2e.test_request_flow import TUESDAY_10AM, _press, _texts, _thread_card
+from tests.e2e.test_request_flow import LONDON, TUESDAY_10AM, _press, _texts, _thread_card
 from tests.support import activities as act
 from tests.support import fake_graph as fg
 from tests.support.fake_connector import FakeConnector
@@ -37,10 +37,38 @@ from tests.support.harness import BotUnderTest, local_settings
 SECRET = "graph-secret-that-must-never-be-shown"
 
 
+def _sharepoint_day(day: date) -> str:
+    """A SharePoint date column as Graph returns it: local midnight, in UTC."""
+    midnight = datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+    return midnight.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _rota_list() -> list[dict[str, Any]]:
+    """fake_graph.demo_rota_list's rows for the anchor's weeks (computed from today, as
+    TUESDAY_10AM is): Morgan's duty week (the profile's rotation says Tom), and Tom covering
+    the Tuesday and Wednesday of the next week (Ewa's)."""
+    monday = TUESDAY_10AM.astimezone(LONDON).date() - timedelta(days=1)
+    return [
+        fg.list_item(
+            1,
+            Title=f"Week {monday.isocalendar().week}",
+            WeekStarting=_sharepoint_day(monday),
+            DutyManager=fg.MORGAN_MAIL,
+        ),
+        fg.list_item(
+            2,
+            Title="Cover",
+            CoverStart=_sharepoint_day(monday + timedelta(days=8)),
+            CoverEnd=_sharepoint_day(monday + timedelta(days=9)),
+            Covering="Tom.Okafor@northdown.gov.uk",
+        ),
+    ]
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[fg.FakeGraph]:
     server = fg.FakeGraph()
-    server.list_items[(fg.ROTA_SITE, fg.ROTA_LIST)] = fg.demo_rota_list()
+    server.list_items[(fg.ROTA_SITE, fg.ROTA_LIST)] = _rota_list()
     await server.start()
     yield server
     await server.close()
@@ -267,7 +295,7 @@ async def test_a_changed_rota_list_reaches_the_next_request_after_a_tick(
 ) -> None:
     assert "<at>Morgan Lee</at>" in await _duty_shown(bot, "Step up consultation please")
     rows = fake.list_items[(fg.ROTA_SITE, fg.ROTA_LIST)]
-    rows[0]["fields"]["DutyManager"] = EWA_MAIL  # a manager swaps week 48 in SharePoint
+    rows[0]["fields"]["DutyManager"] = EWA_MAIL  # a manager swaps the week in SharePoint
 
     await _tick_after(bot, 1)  # within the cache TTL: nothing is read, Morgan stays
     assert "<at>Morgan Lee</at>" in await _duty_shown(bot, "Another step up please")

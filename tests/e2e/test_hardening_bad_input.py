@@ -12,16 +12,15 @@ import gzip
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.test_request_flow import TUESDAY_10AM  # Tom's week, after today
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, installed_bot
-
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # Tom's week (a MAP team manager)
 
 
 @pytest.fixture
@@ -93,7 +92,12 @@ def _cover(bot: BotUnderTest, first: str, last: str) -> dict[str, Any]:
     [
         pytest.param("9999-12-30", "9999-12-31", id="last-day-of-the-calendar"),
         pytest.param("9999-12-31", "9999-12-31", id="one-day-at-the-end"),
-        pytest.param("2026-11-24", "9999-12-31", id="to-the-end-of-time"),
+        # From the fixture's today (London date of TUESDAY_10AM) to the calendar's last day.
+        pytest.param(
+            TUESDAY_10AM.astimezone(ZoneInfo("Europe/London")).date().isoformat(),
+            "9999-12-31",
+            id="to-the-end-of-time",
+        ),
     ],
 )
 async def test_cover_at_the_end_of_the_calendar_is_refused_clearly(

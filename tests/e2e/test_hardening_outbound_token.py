@@ -20,7 +20,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +31,12 @@ from botframework.connector.auth import microsoft_app_credentials as credentials
 
 from bot import outbound_tokens
 from services.clock import MovableClock
+from tests.e2e.test_request_flow import TUESDAY_10AM  # Tom's week, after today
 from tests.reliability.keys import APP_ID, KeyServer, jwk, production_settings, token
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest
 
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 KID = "northdown-outbound-test-key"
 DEADLINE = 3.0  # the token deadline in these tests (10 s in production)
 HOLD = 6.0  # how long the silent proxy keeps a connection before hanging up

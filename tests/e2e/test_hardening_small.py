@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import jwt
 import pytest
 
 from storage.keys import build_cipher
+from tests.e2e.test_request_flow import TUESDAY_10AM  # Tom's week, after today
 from tests.reliability.keys import (
     APP_ID,
     BOT_FRAMEWORK_ISSUER,
@@ -27,7 +27,6 @@ from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, local_settings
 
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 KID = "northdown-small-test-key"
 
 

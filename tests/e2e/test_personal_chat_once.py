@@ -7,13 +7,12 @@ it created, so both created one (about 100 chat creations for 50 people in the l
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
+from tests.e2e.test_request_flow import TUESDAY_10AM  # Tom's week, after today
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import installed_bot
 
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 POSTS = 5
 
 

@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from cards.common import local_time
 from domain.consultation import Status
 from domain.events import EventKind
 from services.clock import MovableClock
 from tests.support import activities as act
 from tests.support.cards import assert_valid_card
-from tests.support.dates import duty_day_at
+from tests.support.dates import demo_calendar, duty_day_at
 from tests.support.fake_connector import ConnectorCall, FakeConnector
 from tests.support.harness import BotUnderTest, installed_bot, local_settings
 
 # A Tuesday after today, 10:00 in London, in Tom's duty week (computed from the real today:
 # the dev clock only moves forward, so a fixed date would fail once the calendar passed it).
 TUESDAY_10AM = duty_day_at(act.TOM.aad_id, weekday=1, hour=10)
+LONDON = ZoneInfo("Europe/London")
+# The first request of the anchor's year; the bot numbers requests by the (UTC) year they open.
+FIRST_REFERENCE = f"SU-{TUESDAY_10AM.year}-0001"
+
+
+def london(day: datetime, hour: int, minute: int = 0) -> datetime:
+    """`hour:minute` London time on the London day of `day`, as an aware datetime."""
+    return datetime.combine(day.astimezone(LONDON).date(), time(hour, minute), tzinfo=LONDON)
+
+
+def shown_as(at: datetime) -> str:
+    """A moment as the bot's cards show it (its own formatter), e.g. "Tue 8 Dec 17:00"."""
+    return local_time(at, "Europe/London")
 
 
 @pytest.fixture
@@ -87,13 +102,13 @@ async def test_a_post_by_a_requester_gets_a_request_card_naming_the_duty_manager
     card = card_call.cards[0]
     assert_valid_card(card)
     shown = _texts(card)
-    assert "Step-up request SU-2026-0001" in shown
+    assert f"Step-up request {FIRST_REFERENCE}" in shown
     assert "Priya Shah (priya.shah@northdown.gov.uk)" in shown
     assert "Family Centre Northgate" in shown
     assert "<at>Tom Okafor</at>" in shown
     assert card["msteams"]["entities"][0]["mentioned"]["id"] == act.TOM.teams_id
-    assert "Tue 24 Nov 17:00" in shown  # acknowledge by the end of the working day
-    assert "Wed 25 Nov 10:00" in shown  # call back within 24 hours
+    assert shown_as(london(TUESDAY_10AM, 17)) in shown  # acknowledge by the end of the working day
+    assert shown_as(TUESDAY_10AM + timedelta(hours=24)) in shown  # call back within 24 hours
     assert "Hi, requesting" not in str(card)  # the post's text is never repeated
     assert "Checklist missing" in shown  # a free-text post has no checklist yet (issue 14)
     # Priya is asked privately (a new 1:1 chat) to complete the checklist.
@@ -105,7 +120,7 @@ async def test_a_post_by_a_requester_gets_a_request_card_naming_the_duty_manager
     ]
     assert len(private) == 1
     assert_valid_card(private[0].cards[0])
-    assert "Complete the checklist for SU-2026-0001" in _texts(private[0].cards[0])
+    assert f"Complete the checklist for {FIRST_REFERENCE}" in _texts(private[0].cards[0])
 
 
 async def test_teams_redelivering_the_same_post_opens_no_second_request(
@@ -182,7 +197,7 @@ async def test_the_demo_story_from_post_to_reviewed_dispute(flow_bot: BotUnderTe
     to_ewa = [c for c in connector.of("create_conversation") if c.member_ids == [act.EWA.teams_id]]
     assert len(to_ewa) == 1
     assert any(
-        "review the disputed decision on SU-2026-0001" in c.text
+        f"review the disputed decision on {FIRST_REFERENCE}" in c.text
         for c in connector.posted()
         if c.conversation_id == to_ewa[0].returned_id
     )
@@ -230,7 +245,10 @@ async def test_a_forged_or_unknown_request_id_is_refused_and_changes_nothing(
 async def test_a_post_out_of_hours_gets_the_out_of_hours_guidance_and_next_day_deadlines(
     database_url: str, connector: FakeConnector
 ) -> None:
-    friday_evening = datetime(2026, 11, 27, 19, 30, tzinfo=UTC)
+    # A working Friday after today, 19:30 in London, and the working day that follows it.
+    friday_evening = duty_day_at(act.TOM.aad_id, weekday=4, hour=19, minute=30)
+    next_day = demo_calendar().next_working_day(friday_evening.astimezone(LONDON).date())
+    next_opening = datetime.combine(next_day, time(9), tzinfo=LONDON)
     bot = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(friday_evening))
     await bot.start()
     try:
@@ -241,8 +259,9 @@ async def test_a_post_out_of_hours_gets_the_out_of_hours_guidance_and_next_day_d
             c for c in connector.posted() if c.conversation_id == post["conversation"]["id"]
         ]
         assert len(in_thread) == 2
-        # The clock starts Monday at opening: an urgent request's 60 working minutes end 10:00.
-        assert "Mon 30 Nov 10:00" in _texts(in_thread[0].cards[0])
+        # The clock starts at the next opening (a Monday, or later after a bank holiday): an
+        # urgent request's 60 working minutes end at 10:00 that day.
+        assert shown_as(next_opening + timedelta(hours=1)) in _texts(in_thread[0].cards[0])
         assert "Northdown Emergency Duty Team: 01632 960999" in in_thread[1].text
         assert "999" in in_thread[1].text
     finally:

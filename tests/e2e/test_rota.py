@@ -3,24 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from services.clock import MovableClock
-from tests.e2e.test_request_flow import _texts
+from tests.e2e.test_request_flow import LONDON, TUESDAY_10AM, _texts, london
 from tests.support import activities as act
+from tests.support.dates import demo_calendar, duty_day_at
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, installed_bot
 
-MONDAY_8AM = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Ewa's week (the demo rota alternates)
+
+def _midweek_tuesday() -> datetime:
+    """TUESDAY_10AM, or the next Tuesday 10:00 in Tom's week after it whose Monday is a working
+    day: so the Tuesday is mid-week, not the week's first working day (after a bank holiday
+    Monday the duty post is due on the Tuesday)."""
+    moment = TUESDAY_10AM
+    while not demo_calendar().is_working_day(moment.astimezone(LONDON).date() - timedelta(days=1)):
+        moment = duty_day_at(act.TOM.aad_id, weekday=1, hour=10, after=moment)
+    return moment
+
+
+# Computed from the real today (the dev clock only moves forward): the fixture's Tuesday is in
+# Tom's week; the Monday is the first working Monday after it in Ewa's week (the rota alternates).
+TUESDAY_MIDWEEK = _midweek_tuesday()
+TUESDAY: date = TUESDAY_MIDWEEK.astimezone(LONDON).date()
+MONDAY_8AM = duty_day_at(act.EWA.aad_id, weekday=0, hour=8, after=TUESDAY_MIDWEEK)
+
+
+def _day(offset: int) -> str:
+    """The fixture's Tuesday plus `offset` days, as a cover form sends it ("2026-12-08")."""
+    return (TUESDAY + timedelta(days=offset)).isoformat()
+
+
+def _shown(offset: int) -> str:
+    """That day as the bot's cover text shows it, e.g. "Tue 8 Dec"."""
+    return f"{TUESDAY + timedelta(days=offset):%a %-d %b}"
 
 
 @pytest.fixture
 async def bot(database_url: str, connector: FakeConnector) -> AsyncIterator[BotUnderTest]:
-    tuesday = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # Tom's week
-    async with installed_bot(database_url, connector, tuesday) as running:
+    async with installed_bot(database_url, connector, TUESDAY_MIDWEEK) as running:  # Tom's week
         yield running
 
 
@@ -49,12 +74,13 @@ async def test_a_map_manager_sets_cover_and_new_requests_go_to_the_cover(
             act.TOM,
             covering=act.EWA.aad_id,
             covered=act.TOM.aad_id,
-            firstDay="2026-11-24",
-            lastDay="2026-11-27",
+            firstDay=_day(0),  # the Tuesday
+            lastDay=_day(3),  # to the Friday
         )
     )
-    assert "Ewa Nowak covers Tom Okafor from Tue 24 Nov to Fri 27 Nov (set by Tom Okafor)" in (
-        _texts(reply.body["value"])
+    assert (
+        f"Ewa Nowak covers Tom Okafor from {_shown(0)} to {_shown(3)} (set by Tom Okafor)"
+        in _texts(reply.body["value"])
     )
     await bot.send(act.personal_message(url, act.PRIYA, "who is on duty"))
     assert bot.connector.posted()[-1].text.startswith("On duty this week: Ewa Nowak (covering)")
@@ -82,13 +108,13 @@ async def test_a_map_manager_sets_cover_and_new_requests_go_to_the_cover(
         ),
         pytest.param(
             act.TOM,
-            {"covering": act.EWA.aad_id, "firstDay": "2026-11-27", "lastDay": "2026-11-25"},
+            {"covering": act.EWA.aad_id, "firstDay": _day(3), "lastDay": _day(1)},
             "on or after",
             id="backwards",
         ),
         pytest.param(
             act.TOM,
-            {"covering": act.EWA.aad_id, "firstDay": "2026-11-02", "lastDay": "2026-11-06"},
+            {"covering": act.EWA.aad_id, "firstDay": _day(-22), "lastDay": _day(-18)},
             "over already",
             id="past",
         ),
@@ -100,7 +126,7 @@ async def test_a_map_manager_sets_cover_and_new_requests_go_to_the_cover(
 async def test_a_cover_that_cannot_be_set_says_why_and_changes_nothing(
     bot: BotUnderTest, user: act.User, data: dict[str, str], reason: str
 ) -> None:
-    values = {"firstDay": "2026-11-25", "lastDay": "2026-11-26", **data}
+    values = {"firstDay": _day(1), "lastDay": _day(2), **data}
     reply = await bot.send(_cover(bot, user, **values))
     assert reason in _texts(reply.body["value"])
     await bot.send(act.personal_message(bot.connector.service_url, act.PRIYA, "duty"))
@@ -117,7 +143,7 @@ async def test_mondays_post_names_the_duty_manager_once_even_after_a_restart(
     assert ticker is not None
     await ticker.run_now()
     assert [c for c in bot.connector.posted() if c.conversation_id == act.STEPUP_CHANNEL] == []
-    clock.set(datetime(2026, 11, 30, 9, 1, tzinfo=UTC))
+    clock.set(london(MONDAY_8AM, 9, 1))  # just after that Monday's opening
     await ticker.run_now()
     await ticker.run_now()
     await bot.restart()

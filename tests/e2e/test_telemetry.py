@@ -6,7 +6,6 @@ import io
 import json
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from observability import metrics
 from observability.logs import JsonFormatter
 from services.clock import MovableClock
+from tests.e2e.test_request_flow import TUESDAY_10AM
 from tests.support import activities as act
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, local_settings
@@ -47,7 +47,7 @@ async def test_requests_actions_and_screen_hits_are_counted_by_code(
     bot = BotUnderTest(
         local_settings(database_url),
         connector,
-        clock=MovableClock(datetime(2026, 11, 24, 10, tzinfo=UTC)),
+        clock=MovableClock(TUESDAY_10AM),  # Tom's week, after today
     )
     await bot.start()
     try:
