@@ -363,9 +363,12 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         if runtime.graph is not None:  # the rota list and the directory, when due
             await runtime.graph.tick()
         await announcer.tick()
-        await send_quarterly_summary(
-            engine, RotaStore(engine), runtime.profile, runtime.clock.now(), send_summary
-        )
+        try:  # a report that cannot be built must not stop the retention purge below
+            await send_quarterly_summary(
+                engine, RotaStore(engine), runtime.profile, runtime.clock.now(), send_summary
+            )
+        except Exception:  # noqa: BLE001 - logged by type; tried again on the next tick
+            log.exception("summary.failed")
         # Retention: erase old sealed details at most hourly (the update is idempotent).
         if not purged_at or time.monotonic() - purged_at[-1] > 3600:
             purged_at.append(time.monotonic())

@@ -186,3 +186,24 @@ def check_the_csv_carries_the_same_figures_and_hides_small_ones_when_shared(
     for text in (private, shared):
         for ehm in {t.ehm for t in truths if t.ehm} | {t.phone for t in truths if t.phone}:
             assert ehm not in text
+
+
+def test_the_flows_own_timer_keys_are_not_escalation_levels_and_break_nothing() -> None:
+    from reports.data import RequestRow
+    from reports.quarterly import compute_report
+    from tests.support.dates import demo_calendar
+
+    period = Period(date(2026, 7, 1), date(2026, 9, 30), "Europe/London")
+    posted = datetime(2026, 7, 7, 9, tzinfo=UTC)
+    legacy = EscalationKey.EOD_UNACKNOWLEDGED.value
+    timers = ("checklist_reminder_eod", "callback_reminder", "dispute_level_2")
+
+    def row(id_: str, keys: tuple[str, ...]) -> RequestRow:
+        return RequestRow(
+            id_, "fc-northgate", "standard", "assigned", None, posted, escalations=keys
+        )
+
+    plain = compute_report([row("a", (legacy,))], period, END, demo_calendar())
+    mixed = compute_report([row("a", (legacy, *timers))], period, END, demo_calendar())
+    assert mixed.escalations == plain.escalations
+    assert sum(e.escalations for e in mixed.escalations) == 1
