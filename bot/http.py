@@ -44,6 +44,11 @@ _UNSAFE = re.compile(r"[\x00\ud800-\udfff]")
 # Teams' tenant, user and group ids are GUIDs (36 characters) and its team and channel ids are
 # thread ids well under 100: longer ones are forged, and would not fit where they are stored.
 _ID_LIMITS = {
+    # Message ids are 13 digits, invoke ids under 100 characters. The bot replies to them in
+    # the connector's URL (`;messageid=<id>`), where an 8 KB forged one broke the call (and the
+    # turn) instead of being refused here.
+    ("id",): 512,
+    ("replyToId",): 512,
     ("from", "aadObjectId"): 64,
     ("conversation", "tenantId"): 64,
     ("channelData", "tenant", "id"): 64,

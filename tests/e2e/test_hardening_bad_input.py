@@ -203,3 +203,19 @@ async def test_members_that_are_not_accounts_get_400(
     activity[field] = members
     reply = await bot.send(activity)
     assert reply.status == 400, reply.body
+
+
+@pytest.mark.parametrize("field", ["id", "replyToId"])
+async def test_a_post_whose_message_id_no_url_can_hold_gets_400_and_sends_nothing(
+    bot: BotUnderTest, errors: list[logging.LogRecord], field: str
+) -> None:
+    # Found by the fuzz walk: an 8 KB id became the connector URL of the reply (";messageid="),
+    # which the connector refused, failing the turn with an ERROR instead of a 400.
+    post = act.channel_post(bot.connector.service_url, act.PRIYA, "Step up consultation please")
+    post[field] = "x" * 8092
+    reply = await bot.send(post)
+    assert reply.status == 400, reply.body
+    assert field in reply.body["error"]
+    assert bot.connector.calls == []
+    normal = act.channel_post(bot.connector.service_url, act.PRIYA, "Step up consultation please")
+    assert (await bot.send(normal)).status == 201  # an ordinary post is still served
