@@ -260,22 +260,31 @@ class ConsultationService:
         rota gave out and nobody has taken on go to whoever is on duty now; both are told, the
         card follows. Requests a person took on or gave to someone stay. Returns how many moved.
 
-        Each move is checked again inside its own transaction (`for_update`, the version read),
-        so two ticking instances, or a manager pressing at the same moment, move it once.
+        The duty manager is worked out once per call; only requests not already with them are
+        locked, and each is checked again inside its own transaction (`for_update`, the version
+        read), so two ticking instances, or a manager pressing at the same moment, move it once.
         """
         async with self._uow(read_only=True) as uow:
-            ids = await uow.consultations.untaken(statuses)
-        if not ids:
+            untaken = await uow.consultations.untaken(statuses)
+        if not untaken:
             return 0
         now = self._clock.now()
         away = await self._away(now)  # asked before the transactions: no lock waits on Graph
+        try:
+            async with self._uow(read_only=True) as uow:
+                duty = await self._duty_manager(uow, now, away)
+        except DomainError as refused:  # e.g. nobody on the rota: they stay, and it says why
+            log.warning("handover.not_moved", extra={"error_code": refused.code})
+            return 0
         moved = 0
-        for consultation_id in ids:
+        for consultation_id, assignee_id in untaken:
+            if assignee_id == duty:
+                continue  # already with the duty manager: nothing to lock or move
             try:
-                moved += await self._follow_rota_once(consultation_id, statuses, now, away)
+                moved += await self._follow_rota_once(consultation_id, statuses, now, duty)
             except (ConcurrentUpdateError, ConnectionLost):
                 log.info("handover.retry_next_tick", extra={"consultation_id": consultation_id})
-            except DomainError as refused:  # e.g. nobody on the rota: it stays, and says why
+            except DomainError as refused:
                 log.warning(
                     "handover.not_moved",
                     extra={"consultation_id": consultation_id, "error_code": refused.code},
@@ -287,13 +296,12 @@ class ConsultationService:
         consultation_id: str,
         statuses: Collection[str],
         now: datetime,
-        away: frozenset[str],
+        duty: str,
     ) -> int:
         async with self._uow() as uow:
             c = await uow.consultations.get(consultation_id, for_update=True)
             if c is None or c.status.value not in statuses or not c.held_by_rota:
                 return 0
-            duty = await self._duty_manager(uow, now, away)
             if duty in (c.assignee_id, c.requester_id):
                 return 0
             read_version, previous = c.version, c.assignee_id

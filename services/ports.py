@@ -60,8 +60,8 @@ class ConsultationStore(Protocol):
 
     async def id_for_thread(self, channel_id: str, thread_id: str) -> str | None: ...
 
-    async def untaken(self, statuses: Collection[str]) -> list[str]:
-        """Ids of the requests in `statuses` that nobody has acknowledged, oldest first."""
+    async def untaken(self, statuses: Collection[str]) -> list[tuple[str, str | None]]:
+        """(id, assignee) of the requests in `statuses` nobody has acknowledged, oldest first."""
         ...
 
 

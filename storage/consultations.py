@@ -188,17 +188,19 @@ class ConsultationRepository:
         )
         return row.scalar_one_or_none()
 
-    async def untaken(self, statuses: Collection[str]) -> list[str]:
-        """Open requests in `statuses` that nobody has acknowledged, oldest first (the duty
+    async def untaken(self, statuses: Collection[str]) -> list[tuple[str, str | None]]:
+        """(id, assignee) of the open requests in `statuses` that nobody has acknowledged,
+        oldest first (the duty
         rota's hand-over reads them each tick: a handful at any time, found by the status
         index, so years of closed requests cost it nothing). Sorted here, not by the query:
         an ORDER BY would tempt SQLite to walk the posted_at index through the whole history."""
         rows = await self._conn.execute(
-            select(consultations.c.id, consultations.c.posted_at)
+            select(consultations.c.id, consultations.c.assignee_id, consultations.c.posted_at)
             .where(consultations.c.status.in_(list(statuses)))
             .where(consultations.c.acknowledged_at.is_(None))
         )
-        return [row.id for row in sorted(rows, key=lambda r: (r.posted_at, r.id))]
+        ordered = sorted(rows, key=lambda r: (r.posted_at, r.id))
+        return [(row.id, row.assignee_id) for row in ordered]
 
     async def count(self) -> int:
         """How many consultations there are (tests and reports)."""
