@@ -106,8 +106,6 @@ async def test_a_request_a_manager_gave_to_someone_stays_with_them(bot: BotUnder
 async def pair(
     database_url: str, connector: FakeConnector
 ) -> AsyncIterator[tuple[BotUnderTest, BotUnderTest]]:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several instances need PostgreSQL (SQLite is for a single instance)")
     async with two_instances(database_url, connector, FRIDAY) as running:
         yield running
 

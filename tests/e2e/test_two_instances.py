@@ -30,8 +30,6 @@ END_OF_DAY = AFTERNOON + timedelta(minutes=31)  # 17:01, past the end of that wo
 async def pair(
     database_url: str, connector: FakeConnector
 ) -> AsyncIterator[tuple[BotUnderTest, BotUnderTest]]:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several instances need PostgreSQL (SQLite is for a single instance)")
     async with two_instances(database_url, connector, AFTERNOON) as running:
         yield running
 

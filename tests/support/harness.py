@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 
 from app import RUNTIME, Runtime, create_app
@@ -153,7 +154,10 @@ async def two_instances(
     database_url: str, connector: FakeConnector, at: datetime
 ) -> AsyncIterator[tuple[BotUnderTest, BotUnderTest]]:
     """Two apps on one PostgreSQL database (two containers behind a load balancer), each with
-    its own engine, scheduler and movable clock set to `at`; installed once, as Teams would."""
+    its own engine, scheduler and movable clock set to `at`; installed once, as Teams would.
+    Skips on SQLite, which is for a single instance."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several instances need PostgreSQL (SQLite is for a single instance)")
     first = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(at))
     second = BotUnderTest(local_settings(database_url), connector, clock=MovableClock(at))
     await asyncio.gather(first.start(), second.start())
