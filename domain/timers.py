@@ -14,14 +14,14 @@ lifecycle.ESCALATIONS (domain.timer_plan.LEGACY_TIMERS): see docs/process.md, "T
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
-from domain.calendar import Duration, WorkingCalendar, require_aware
+from domain.calendar import WorkingCalendar, require_aware
 from domain.consultation import Consultation
 from domain.events import EventKind
 from domain.lifecycle import Urgency
-from domain.process.model import Flow, Portion, Timer
+from domain.process.model import Flow, Timer
+from domain.process.timing import Firing, Start, firing_key, running, timer_due
 
 __all__ = ["Firing", "due_now", "firing_key", "schedule", "stored_deadlines"]
 
@@ -40,23 +40,9 @@ _ENTERS: Mapping[EventKind, str] = {
 }
 
 
-@dataclass(frozen=True, order=True)
-class Firing:
-    """One timer, the moment it falls due (UTC) and its once-only key."""
-
-    at: datetime
-    key: str
-    timer: str
-
-
 def stored_deadlines(c: Consultation) -> dict[str, datetime | None]:
     """The deadlines the consultation holds (its card shows them): `schedule`'s `stored`."""
     return {"eod_unacknowledged": c.acknowledge_due, "callback_overdue": c.callback_due}
-
-
-def firing_key(timer: Timer, started_seq: int | None) -> str:
-    """The once-only key: the bare timer key for the opening's timers, else `timer:seq`."""
-    return timer.key if started_seq is None else f"{timer.key}:{started_seq}"
 
 
 def schedule(
@@ -77,11 +63,9 @@ def schedule(
     for timer in flow.timers:
         if timer.key not in starts or not _applies(c, timer):
             continue
-        due = _due(timer, flow, calendar, starts, stored or {})
+        due = timer_due(timer, flow, calendar, starts, stored)
         if due is not None:
-            found.append(
-                Firing(require_aware(due), firing_key(timer, starts[timer.key][1]), timer.key)
-            )
+            found.append(Firing(due, firing_key(timer, starts[timer.key][1]), timer.key))
     return tuple(sorted(found))
 
 
@@ -102,34 +86,10 @@ def due_now(
     )
 
 
-def _starts(c: Consultation, flow: Flow) -> dict[str, tuple[datetime, int | None]]:
-    """Running timers: when each started, and the seq of the event that started it (None for
-    the opening's). A timer whose states the case is not in now is not running."""
-    opened = {e.target for e in flow.opening.effects if e.kind == "start_timer"}
-    status = c.status.value
-    starts: dict[str, tuple[datetime, int | None]] = {}
-    for timer in flow.timers:
-        if status not in timer.while_in:
-            continue
-        if timer.key in opened and c.events:
-            starts[timer.key] = (c.posted_at, None)
-        elif timer.on_entry:
-            entered = _entered(c, timer.while_in)
-            if entered is not None:
-                starts[timer.key] = entered
-    return starts
-
-
-def _entered(c: Consultation, states: tuple[str, ...]) -> tuple[datetime, int] | None:
-    """When the case last came into `states` from outside them (seq counts events from 1)."""
-    current: str | None = None
-    entered: tuple[datetime, int] | None = None
-    for seq, event in enumerate(c.events, start=1):
-        after = _ENTERS.get(event.kind, current)
-        if after in states and current not in states:
-            entered = (event.at, seq)
-        current = after
-    return entered if current in states else None
+def _starts(c: Consultation, flow: Flow) -> dict[str, Start]:
+    """Running timers: when each started, and the seq of the event that started it."""
+    history = [(e.at, _ENTERS.get(e.kind)) for e in c.events]
+    return running(flow, c.status.value, history, c.posted_at, lambda t: _applies(c, t))
 
 
 def _applies(c: Consultation, timer: Timer) -> bool:
@@ -144,32 +104,3 @@ def _applies(c: Consultation, timer: Timer) -> bool:
     if timer.only_if == "checklist_missing":
         return c.checklist is None
     raise ValueError(f"unknown condition {timer.only_if!r}")
-
-
-def _due(
-    timer: Timer,
-    flow: Flow,
-    calendar: WorkingCalendar,
-    starts: Mapping[str, tuple[datetime, int | None]],
-    stored: Mapping[str, datetime | None],
-) -> datetime | None:
-    start = starts[timer.key][0]
-    if isinstance(timer.after, Portion):
-        base = flow.timer(timer.after.of)
-        if base is None or base.key not in starts or isinstance(base.after, Portion):
-            return None  # the proofs refuse these; a base not running has no window
-        base_start = starts[base.key][0]
-        base_due = _window_end(base, base.after, calendar, base_start, stored)
-        return base_start + (base_due - base_start) * timer.after.percent / 100
-    return _window_end(timer, timer.after, calendar, start, stored)
-
-
-def _window_end(
-    timer: Timer,
-    after: Duration,
-    calendar: WorkingCalendar,
-    start: datetime,
-    stored: Mapping[str, datetime | None],
-) -> datetime:
-    kept = stored.get(timer.key)
-    return kept if kept is not None else calendar.due(start, after)
