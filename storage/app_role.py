@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 APP_ROLE = "stepup_app"
 # Tables whose rows the application may add but never change: the audit trail.
-APPEND_ONLY = ("consultation_events", "access_audit")
+APPEND_ONLY = ("consultation_events", "access_audit", "flow_case_events")
 READ_ONLY = ("alembic_version",)
 
 

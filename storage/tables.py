@@ -295,3 +295,58 @@ announcements = Table(
     Column("claimed_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime(), nullable=True),
 )
+
+# --- cases of the flows defined only in the profile (migration 0012) --------------------------
+
+# A case of any flow but step up (domain/process/engine.py): its state and the people bound to
+# it; `terminal` lets the tick read only the open ones.
+flow_cases = Table(
+    "flow_cases",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("flow", String(40), nullable=False),
+    Column("reference", String(32), nullable=False),
+    Column("state", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("service", String(120), nullable=True),
+    Column("owner_id", String(64), nullable=True, index=True),
+    Column("previous_owner_id", String(64), nullable=True),
+    Column("opened_by", String(64), nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("terminal", Boolean, nullable=False),
+    UniqueConstraint("reference"),
+)
+Index("ix_flow_cases_open", flow_cases.c.terminal, flow_cases.c.flow)
+
+# Each step, append-only: the verb, who, when, the state after and the form's answers.
+flow_case_events = Table(
+    "flow_case_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(32), ForeignKey("flow_cases.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("verb", String(60), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor_id", String(64), nullable=True),
+    Column("state", String(40), nullable=False),
+    Column("data", JSON, nullable=False),
+    UniqueConstraint("case_id", "seq", name="uq_flow_case_events_seq"),
+)
+
+# One row per timer firing: the primary key makes "each timer once" a database rule.
+flow_case_firings = Table(
+    "flow_case_firings",
+    metadata,
+    Column("case_id", String(32), ForeignKey("flow_cases.id"), primary_key=True),
+    Column("key", String(60), primary_key=True),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+flow_case_counters = Table(
+    "flow_case_counters",
+    metadata,
+    Column("flow", String(40), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
+)
