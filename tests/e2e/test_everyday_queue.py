@@ -85,8 +85,11 @@ def links(card: dict[str, Any]) -> list[str]:
 async def my_requests(bot: BotUnderTest, user: act.User) -> dict[str, Any]:
     """`user` types "my requests" in their 1:1 chat; the card the bot answered with."""
     before = len(bot.connector.posted())
-    await bot.send(act.personal_message(bot.connector.service_url, user, "my requests"))
-    sent = bot.connector.posted()[before:]
+    message = act.personal_message(bot.connector.service_url, user, "my requests")
+    await bot.send(message)
+    # Only the answer in their chat: a paced escalation may reach a thread meanwhile.
+    chat = message["conversation"]["id"]
+    sent = [c for c in bot.connector.posted()[before:] if c.conversation_id == chat]
     assert len(sent) == 1 and sent[0].cards, [c.text for c in sent]
     card = sent[0].cards[0]
     assert_valid_card(card)
