@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from domain.process.diagram import mermaid
 from domain.roles import Role
 from profiles.domain_map import calendar_from_profile, rota_from_profile
 from profiles.loader import load_profile
+from profiles.process_loader import ProcessError, council_process
 from profiles.schema import Profile
 from settings import Settings
 from storage.db import async_url
@@ -30,8 +32,26 @@ def check_config(
     problems = _rota_problems(profile, now)
     lines.append(f"Rota problems: {len(problems) or 'none'}")
     lines.extend(f"  - {problem}" for problem in problems)
+    flows_ok = _flows(profile, lines)
     print("\n".join(lines), file=out)
-    return 1 if any(p.startswith(("empty_rota", "unknown_person")) for p in problems) else 0
+    rota_ok = not any(p.startswith(("empty_rota", "unknown_person")) for p in problems)
+    return 0 if rota_ok and flows_ok else 1
+
+
+def _flows(profile: Profile, lines: list[str]) -> bool:
+    """The process definitions, proved against the profile, each drawn as Mermaid; or why
+    they are refused (the bot would then run step up's built-in lifecycle alone)."""
+    try:
+        process = council_process(profile)
+    except ProcessError as refused:
+        lines.append(f"Process definitions refused ({refused.path.name}):")
+        lines.extend(f"  - {problem}" for problem in refused.problems)
+        return False
+    for flow in process.flows:
+        states = len(flow.states)
+        lines += [f"Flow {flow.key}: {flow.label} ({states} states, {len(flow.timers)} timers)"]
+        lines += ["```mermaid", mermaid(flow), "```"]
+    return True
 
 
 def _summary(settings: Settings, profile: Profile, path: Path, now: datetime) -> list[str]:

@@ -97,6 +97,28 @@ def test_check_config_prints_who_is_on_duty_this_week_and_next() -> None:
     assert "authentication OFF" in text
 
 
+def test_check_config_draws_every_flow_it_proved() -> None:
+    out = io.StringIO()
+    code = check_config(Settings(_env_file=None), DEMO_PROFILE, now=datetime.now(UTC), out=out)
+    text = out.getvalue()
+    assert code == 0
+    assert "Flow step_up: " in text and "Flow step_down: Step down into FC/FSP (Level 3)" in text
+    assert text.count("```mermaid\nstateDiagram-v2") == 2
+    assert "allocated --> taf_planned : confirm_plan" in text
+
+
+def test_check_config_fails_on_a_flow_the_profile_cannot_fill(tmp_path: Path) -> None:
+    path = tmp_path / "no-daniel.yaml"
+    data = yaml.safe_load(DEMO_TEXT)
+    data["people"] = [p for p in data["people"] if p["key"] != "daniel"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = io.StringIO()
+    code = check_config(Settings(_env_file=None), path, now=datetime.now(UTC), out=out)
+    assert code == 1
+    assert "Process definitions refused" in out.getvalue()
+    assert "daniel" in out.getvalue()
+
+
 def test_check_config_fails_on_an_empty_rota(tmp_path: Path) -> None:
     path = tmp_path / "empty.yaml"
     path.write_text(_edited(["rota", "rotation"], []))
