@@ -22,6 +22,7 @@ from bot.audit_export import AuditExporter, ExportPlace
 from bot.blocking_guard import guard_for
 from bot.commands import Commands
 from bot.dev_routes import add_dev_routes
+from bot.flow_cases import FlowCases
 from bot.guard import ChannelGuard, screener_for
 from bot.http import messages_handler
 from bot.messenger import Messenger, NoRoute
@@ -35,6 +36,7 @@ from bot.views import ViewBuilder
 from cards.audit_card import VERB_EXPORT_AUDIT, VERB_VIEW_AUDIT
 from dialogs.details_flow import DetailsDialog
 from domain.escalation import EscalationTimescales
+from domain.process.engine import Choices
 from domain.process.model import Flow
 from domain.roles import Role
 from graph.directory import GraphDirectory
@@ -45,7 +47,7 @@ from graph.wiring import graph_directory, start_graph
 from observability.middleware import request_ids
 from profiles.domain_map import policy_from_profile
 from profiles.loader import load_profile
-from profiles.process_loader import ProcessError, council_process
+from profiles.process_loader import ProcessError, council_process, directory_of
 from profiles.schema import Profile
 from reports.schedule import send_quarterly_summary
 from scheduler.runner import Ticker
@@ -54,6 +56,7 @@ from services.consultations import ConsultationService
 from services.details import DetailsService
 from services.directory import Directory
 from services.escalations import EscalationService
+from services.flow_cases import FlowCaseService
 from services.policy import Policy
 from services.queue import QueueService
 from services.rota import RotaService
@@ -94,6 +97,7 @@ class Runtime:
     policy: Policy | None = None
     graph: GraphRefresh | None = None
     messenger: Messenger | None = None
+    flow_cases: FlowCases | None = None
     views: ViewBuilder | None = None
     guard: ChannelGuard | None = None
     handle_activity: Handler | None = None
@@ -219,8 +223,17 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         ExportPlace(settings.exports_via_teams, settings.export_dir, settings.auth_enabled),
         runtime.profile.working_hours.timezone,
     )
+    flow_cases = runtime.flow_cases = _flow_cases(runtime, unit_of_work, directory, messenger)
     commands = Commands(
-        requests, directory, runtime.profile, runtime.rota, runtime.clock, queue, messenger, exports
+        requests,
+        directory,
+        runtime.profile,
+        runtime.rota,
+        runtime.clock,
+        queue,
+        messenger,
+        exports,
+        flow_cases,
     )
     guard = guard_for(
         directory,
@@ -239,6 +252,7 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
             card_verbs={
                 **requests.card_verbs(),
                 **commands.card_verbs(),
+                **(flow_cases.card_verbs() if flow_cases is not None else {}),
                 VERB_VIEW_AUDIT: AuditView(
                     engine, directory, runtime.clock, runtime.profile.working_hours.timezone
                 ).handle,
@@ -266,6 +280,32 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         await availability.close()
     if isinstance(directory, GraphDirectory):
         await directory.close()
+
+
+def _flow_cases(
+    runtime: Runtime,
+    unit_of_work: Callable[..., SqlUnitOfWork],
+    directory: Directory,
+    messenger: Messenger,
+) -> FlowCases | None:
+    """The profile's flows beside step up (Surrey's step down), when the flow files fit it."""
+    profile = runtime.profile
+    try:
+        process = council_process(profile)
+    except ProcessError:
+        return None  # _step_up_flow says so once, for both
+    assert runtime.policy is not None
+    service = FlowCaseService(
+        unit_of_work,
+        directory,
+        runtime.clock,
+        runtime.policy.calendar,
+        process,
+        choices=Choices(directory_of(profile).lists),
+        profile_keys={p.aad_object_id: p.key for p in profile.people},
+        service_names={s.key: s.name for s in profile.services},
+    )
+    return FlowCases(service, directory, messenger, timezone=profile.working_hours.timezone)
 
 
 def _directory(runtime: Runtime) -> Directory:
@@ -310,6 +350,7 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
             urgent_minutes=minutes,
             flow=flow,
             calendar=runtime.policy.calendar,
+            flow_cases=runtime.flow_cases.deliver if runtime.flow_cases is not None else None,
         ),
         flow=flow,
     )
@@ -357,6 +398,11 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
                 await consultations.follow_rota(moves_at_handover)
             except Exception:  # noqa: BLE001 - the escalations below must run whatever happens
                 log.exception("handover.failed")
+        if runtime.flow_cases is not None:  # the other flows' timers, sent by the dispatch below
+            try:
+                await runtime.flow_cases.fire_due()
+            except Exception:  # noqa: BLE001 - the escalations below must run whatever happens
+                log.exception("flow.timers_failed")
         report = await escalations.tick()
         if report.sent:
             observability.metrics.current().escalations_sent.add(report.sent)

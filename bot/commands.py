@@ -15,6 +15,7 @@ from botbuilder.schema import Activity
 
 from bot import invokes
 from bot.audit_export import AuditExporter
+from bot.flow_cases import FlowCases
 from bot.messenger import Messenger
 from bot.people import sender_of
 from bot.requests import RequestFlow
@@ -38,6 +39,7 @@ _DUTY = re.compile(r"^(who('?s| is) on duty|duty|on duty)$")
 _COVER = re.compile(r"^(set )?cover$")
 _HELP = re.compile(r"^(help|commands|what can you do)$")
 _MINE = re.compile(r"^(my( open)? requests?|mine)$")
+_STEP_DOWN = re.compile(r"^(record |new )?(a )?step[- ]?down$")
 _EXPORT = re.compile(r"^export( the)? audit( trail)?( of| for)? (?P<reference>\S+)$")
 
 CHANNEL_COMMANDS = {"help": _HELP, "duty": _DUTY, "mine": _MINE}
@@ -51,10 +53,13 @@ def _words(text: str) -> str:
 
 
 def command_of(text: str) -> str:
-    """The command a 1:1 message asks for: "new", "duty", "cover", "mine", "export" or "help"."""
+    """The command a 1:1 message asks for: "new", "step_down", "duty", "cover", "mine",
+    "export" or "help"."""
     words = _words(text)
     if _NEW.match(words):
         return "new"
+    if _STEP_DOWN.match(words):
+        return "step_down"
     if _DUTY.match(words):
         return "duty"
     if _COVER.match(words):
@@ -98,7 +103,9 @@ class Commands:
         queue: QueueService,
         messenger: Messenger,
         exports: AuditExporter | None = None,
+        flow_cases: FlowCases | None = None,
     ) -> None:
+        self._flow_cases = flow_cases
         self._exports = exports
         self._queue = queue
         self._messenger = messenger
@@ -114,6 +121,8 @@ class Commands:
         log.info("personal.command", extra={"verb": command})
         if command == "new":
             await self._new_request(turn_context)
+        elif command == "step_down" and self._flow_cases is not None:
+            await self._flow_cases.command(turn_context)
         elif command == "duty":
             await turn_context.send_activity(await self.duty_text())
         elif command == "cover":

@@ -7,6 +7,7 @@ Any exception raised here is a failed attempt: the outbox retries it with backof
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from botbuilder.core import CardFactory, MessageFactory
@@ -56,7 +57,9 @@ class EscalationNotifier:
         urgent_minutes: int,
         flow: Flow | None = None,
         calendar: WorkingCalendar | None = None,
+        flow_cases: Callable[[OutboxMessage], Awaitable[None]] | None = None,
     ) -> None:
+        self._flow_cases = flow_cases  # the other flows' notices (bot/flow_cases.py)
         self._messenger = messenger
         self._directory = directory
         self._consultations = consultations
@@ -81,6 +84,11 @@ class EscalationNotifier:
 
     async def deliver(self, message: OutboxMessage) -> None:
         """Send one message; raise on any failure so that it is retried."""
+        if message.case_id is not None:
+            if self._flow_cases is None:
+                raise NoRoute("flow")  # the flows are not loaded: kept pending, never dropped
+            await self._flow_cases(message)
+            return
         found = await self._consultations.get(message.consultation_id)
         if found is None:
             # Deleted under the retention policy: nothing left to tell anyone about.

@@ -26,7 +26,8 @@ def help_text(profile: Profile) -> str:
         "privately.\n"
         "- Commands here: **new request** (a form: no typing of family details), "
         "**who is on duty**, **my requests** (your requests, or the queue, each with a link "
-        "to its thread), **export audit** and a reference (MAP team managers: the request's "
+        "to its thread), **step down** (FC/FSP managers: record a step down allocated to "
+        "your service), **export audit** and a reference (MAP team managers: the request's "
         "audit trail as a file), **help**.\n\n"
         f"{profile.contacts.police}"
     )

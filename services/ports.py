@@ -148,11 +148,12 @@ class OutboxMessage:
     """One message an escalation must deliver: ids and a kind, never text or family data."""
 
     id: int
-    consultation_id: str
+    consultation_id: str  # "" for a flow case's message (case_id says which case)
     key: str
     kind: str
     recipient: str
     attempts: int
+    case_id: str | None = None  # a flow case's message (services/flow_cases.py), migration 0012
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,8 @@ _O = escalation_outbox.c
 def _message(row: Any) -> OutboxMessage:
     return OutboxMessage(
         id=row.id,
-        consultation_id=row.consultation_id,
+        consultation_id=row.consultation_id or "",
+        case_id=row.case_id,
         key=row.escalation_key,
         kind=row.kind,
         recipient=row.recipient,
@@ -60,6 +61,17 @@ class SqlOutbox:
             return
         rows = [_pending(consultation_id, key, kind, recipient, at) for kind, recipient in notices]
         await self._conn.execute(insert(escalation_outbox), rows)
+
+    async def enqueue_case(
+        self, case_id: str, key: str, notices: Sequence[tuple[str, str]], *, at: datetime
+    ) -> None:
+        """A flow case's messages, one pending row per (kind, recipient), as `enqueue`."""
+        rows = [
+            {**_pending("", key, kind, recipient, at), "consultation_id": None, "case_id": case_id}
+            for kind, recipient in notices
+        ]
+        if rows:
+            await self._conn.execute(insert(escalation_outbox), rows)
 
     async def add_once(
         self, consultation_id: str, key: str, kind: str, recipient: str, *, at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -181,7 +182,9 @@ escalation_outbox = Table(
     "escalation_outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("consultation_id", String(32), ForeignKey("consultations.id"), nullable=False),
+    # What the message is about: a consultation, or a flow case (migration 0012), never both.
+    Column("consultation_id", String(32), ForeignKey("consultations.id"), nullable=True),
+    Column("case_id", String(32), ForeignKey("flow_cases.id"), nullable=True),
     Column("escalation_key", String(40), nullable=False),
     # A person's Entra object id, or "thread" / "card" (domain.escalation.THREAD, CARD).
     Column("recipient", String(64), nullable=False),
@@ -197,6 +200,10 @@ escalation_outbox = Table(
     UniqueConstraint(
         "consultation_id", "escalation_key", "recipient", name="uq_escalation_outbox_recipient"
     ),
+    UniqueConstraint(
+        "case_id", "escalation_key", "recipient", name="uq_escalation_outbox_case_recipient"
+    ),
+    CheckConstraint("(consultation_id IS NULL) <> (case_id IS NULL)", name="one_subject"),
     # The claim seeks the pending rows in the order it takes them (0008; it replaced an index on
     # next_attempt_at alone, which made the claim walk every row ever sent); the prune of sent
     # rows reads sent_at.

@@ -12,6 +12,7 @@ from storage.consultations import ConsultationRepository
 from storage.crypto import FieldCipher
 from storage.db import READ_ONLY
 from storage.details import DetailsRepository
+from storage.flow_cases import FlowCaseRepository
 from storage.outbox import SqlOutbox
 from storage.rota_store import CoverRepository
 
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
     details: DetailsRepository
     covers: CoverRepository
     outbox: SqlOutbox
+    flow_cases: FlowCaseRepository
 
     def __init__(
         self, engine: AsyncEngine, cipher: FieldCipher | None = None, *, read_only: bool = False
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
         self.consultations = ConsultationRepository(self._conn)
         self.covers = CoverRepository(self._conn)
         self.outbox = SqlOutbox(self._conn)
+        self.flow_cases = FlowCaseRepository(self._conn)
         if self._cipher is not None:
             self.details = DetailsRepository(self._conn, self._cipher)
         return self

@@ -9,7 +9,8 @@ first) keeps its cases here (domain/process/engine.py). Ids, states, roles' peop
 form's answers (choices, toggles, dates, people, area teams) only: no family data, so nothing
 here is sealed. The events are append-only, like step up's. A firing's primary key makes "each
 timer once" a database rule, as `escalations` does for step up; the reference counter is per
-flow and year (SD-2026-0001).
+flow and year (SD-2026-0001). The outbox takes a case's messages as well as a
+consultation's.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 _TS = sa.DateTime(timezone=True)
+_ONE_SUBJECT = "(consultation_id IS NULL) <> (case_id IS NULL)"
 
 
 def upgrade() -> None:
@@ -72,6 +74,18 @@ def upgrade() -> None:
             ["case_id"], ["flow_cases.id"], name="fk_flow_case_firings_case_id_flow_cases"
         ),
     )
+    # The outbox carries a flow case's messages too (one owner of "send now, else retry"):
+    # each row is about a consultation or a case, never both, never neither.
+    with op.batch_alter_table("escalation_outbox") as batch:
+        batch.alter_column("consultation_id", existing_type=sa.String(32), nullable=True)
+        batch.add_column(sa.Column("case_id", sa.String(32), nullable=True))
+        batch.create_foreign_key(
+            "fk_escalation_outbox_case_id_flow_cases", "flow_cases", ["case_id"], ["id"]
+        )
+        batch.create_unique_constraint(
+            "uq_escalation_outbox_case_recipient", ["case_id", "escalation_key", "recipient"]
+        )
+        batch.create_check_constraint(op.f("ck_escalation_outbox_one_subject"), _ONE_SUBJECT)
     op.create_table(
         "flow_case_counters",
         sa.Column("flow", sa.String(40), nullable=False),
@@ -102,6 +116,13 @@ def _append_only(table: str) -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM escalation_outbox WHERE case_id IS NOT NULL")
+    with op.batch_alter_table("escalation_outbox") as batch:
+        batch.drop_constraint(op.f("ck_escalation_outbox_one_subject"), type_="check")
+        batch.drop_constraint("uq_escalation_outbox_case_recipient", type_="unique")
+        batch.drop_constraint("fk_escalation_outbox_case_id_flow_cases", type_="foreignkey")
+        batch.drop_column("case_id")
+        batch.alter_column("consultation_id", existing_type=sa.String(32), nullable=False)
     op.drop_table("flow_case_counters")
     op.drop_table("flow_case_firings")
     op.drop_table("flow_case_events")
