@@ -60,6 +60,24 @@ PLATFORM_HANDLE = re.compile(
     r"(@?[A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*|@[A-Za-z0-9_.]{3,30})",
     _I,
 )
+_PLATFORMS = (
+    r"snap(?:chat)?|insta(?:gram)?|tiktok|tik tok|twitter|facebook|fb|discord|telegram|kik|"
+    r"twitch|youtube|threads|reddit|x"
+)
+# A handle written before its platform: "messages him from kyle.b07 on Snapchat". The handle
+# carries a digit, dot or underscore (a username's shape, not a word: "posting on TikTok").
+HANDLE_BEFORE_PLATFORM = re.compile(
+    r"(?<![\w@./:-])(?=(?:[0-9_.]*[A-Za-z]){2})([A-Za-z][A-Za-z0-9_]*[0-9_.][A-Za-z0-9_.]*"
+    r"[A-Za-z0-9_])\s+(?:on|via)\s+(?:" + _PLATFORMS + r")\b",
+    _I,
+)
+# A link to a person's profile is their handle: "facebook.com/kyle.b.902", "tiktok.com/@kb07".
+# (Other links stay: the screen protects URLs, except these.)
+PROFILE_URL = re.compile(
+    r"(?:\bhttps?://)?(?<![\w.-])(?:www\.|m\.|vm\.)?(?:facebook|fb|instagram|tiktok|twitter|"
+    r"x|snapchat|threads|youtube|twitch)\.(?:com|net)/(?:add/|@)?[A-Za-z0-9_.-]*[A-Za-z0-9_]",
+    _I,
+)
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -325,6 +343,9 @@ def handles(text: str) -> Iterator[Candidate]:
     """@handles (not e-mails) and handles named after a platform."""
     for m in HANDLE.finditer(text):
         yield T.SOCIAL_HANDLE, m.start(), m.start() + len(m.group(0).rstrip(".")), 0.8
+    for m in HANDLE_BEFORE_PLATFORM.finditer(text):
+        yield T.SOCIAL_HANDLE, m.start(1), m.end(1), 0.8
+    yield from _spans(PROFILE_URL, text, T.SOCIAL_HANDLE, 0.85)
     for m in PLATFORM_HANDLE.finditer(text):
         handle = m.group(1).rstrip(".")
         if len(handle.lstrip("@")) >= 3:

@@ -136,7 +136,12 @@ class Screener:
 
     def _protected(self, text: str, author: Author) -> list[Span]:
         """Spans that must stay: vocabulary, staff names, the author, links and domains."""
-        spans = [m.span() for m in URL.finditer(text)]
+        profiles = [m.span() for m in patterns.PROFILE_URL.finditer(text)]
+        spans = [
+            m.span()
+            for m in URL.finditer(text)
+            if not any(s < m.end() and m.start() < e for s, e in profiles)
+        ]
         if self._protect:
             spans.extend(m.span() for m in self._protect.finditer(text))
         parts = author.name.split()

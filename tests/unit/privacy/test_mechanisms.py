@@ -403,3 +403,42 @@ def test_schools_by_saint_and_juniors(
 def test_a_saints_name_alone_is_kept(screener: Screener, priya: Author) -> None:
     text = "the hall at St Anne's is booked for the parents group"
     assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "handle"),
+    [
+        ("she talks to him from tegs.pyke09 on Snapchat most nights", "tegs.pyke09"),
+        ("Kayden is messaging older lads as kb_2011 via Instagram", "kb_2011"),
+        ("dad posts as storm.brown.4 on TikTok about the school", "storm.brown.4"),
+    ],
+)
+def test_handle_written_before_its_platform(
+    screener: Screener, priya: Author, text: str, handle: str
+) -> None:
+    assert found(screener, text, priya).get(handle) is T.SOCIAL_HANDLE
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["facebook.com/tegan.pyke.311", "tiktok.com/@kayden.b12", "https://www.instagram.com/rowanx_"],
+)
+def test_profile_link_is_a_handle_not_a_protected_link(
+    screener: Screener, priya: Author, url: str
+) -> None:
+    text = f"mum has been using {url} to contact the children"
+    assert found(screener, text, priya).get(url) is T.SOCIAL_HANDLE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she keeps posting on TikTok late at night",
+        "the guidance is on www.northdown.gov.uk and facebook.com has a report button",
+        "we met at 10.30 on Teams and she showed me Snapchat settings",
+    ],
+)
+def test_platform_talk_without_a_handle_is_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert screener.screen(text, priya).redacted == text
