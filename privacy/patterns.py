@@ -29,7 +29,7 @@ NI_CUE = re.compile(r"\b(?:ni|nino|ni ?no|nat(?:ional)? ?ins(?:urance)?|insuranc
 # Ten digits in any grouping (3-3-4 as printed, but also 4-3-3, 4-4-2, 4-6 as typed).
 TEN_DIGITS = re.compile(r"(?<![\d/])\d(?:[ -]?\d){9}(?![\d/])")
 CASE_CUE = re.compile(
-    r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?|crime|incident|police|CAD|"
+    r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?s?|crime|incident|police|CAD|"
     r"HO|home office|UPN|ULN|pupil|NHS|ID|record|file|log|occurrence|CRN|URN)\b"
     r"(?:[\s:#.-]*(?:no|num|number|ref|reference|id|is|was|number is|for (?:them|him|her))\b)*"
     r"[\s:#.-]*",
@@ -41,7 +41,33 @@ REF_TOKEN = re.compile(
 )
 # Police and Front Door incident numbers have a shape of their own: prefix, year, serial
 # ("AB-26-104233"); a booking or ticket code ("LB-44821") has no year part.
-INCIDENT = re.compile(r"(?<![\w/-])[A-Z]{2,4}-\d{2}-\d{4,7}(?![\w/-])")
+# Written with slashes the year may be four digits ("EH/2024/5619", "WMP/23/67973"): letters,
+# a year, a serial is a system's reference, never a date (a date has no letters).
+INCIDENT = re.compile(r"(?<![\w/-])[A-Z]{2,5}(?:-\d{2}-|/\d{2}/|/(?:19|20)\d{2}/)\d{3,7}(?![\w/-])")
+# A system's letters glued to its serial ("CP4412", "EHM301122", "R2210034"): two letters or
+# more before three digits or more, or one letter before six or more. Road numbers (A6033,
+# M62) have one letter and at most four digits; years, counts and times have none. With a
+# hyphen ("CPP-461") the shape is also a booking code's ("TB-55120"), so it needs case work
+# named just before: a plan, a referral, a reference.
+GLUED_CODE = re.compile(
+    r"(?<![\w/.@-])(?:[A-Z]{2,4}\d{3,9}|[A-Z]\d{6,9}|(?P<hyphen>[A-Z]{2,4}-\d{3,9}))"
+    r"(?![\w/@-]|\.\d)"
+)
+CASEWORK_BEFORE = re.compile(
+    r"\b(?:plan|referral|case|ref|reference|police|crime|incident|mash|cp|cin|lac|ehm|lcs|"
+    r"file|record)\b[^\n.!?]{0,20}$",
+    _I,
+)
+# A system's acronym, a space, then a serial of five to eight digits ("MASH 40917"): too long
+# for a count or a year, too short for a phone or an NHS number.
+SPACED_CODE = re.compile(r"(?<![\w/.-])[A-Z]{2,6} [1-9]\d{4,7}(?![\w/-]|\.\d)")
+# An IT ticket's number ("ticket me on INC0041327", "IT ticket CHG0019932") is the service
+# desk's, not a family's: a ticket word just before keeps a code found by shape alone.
+TICKET_BEFORE = re.compile(
+    r"\b(?:(?i:tickets?|helpdesk|help desk|service ?desk|servicenow|jira)|IT)\b[^\n.!?]{0,40}$"
+)
+# More references after one, in a list: "Refs: EH/2024/5619 / LCS-1564273, MASH 40917".
+REF_LIST_GAP = re.compile(r"\s*(?:/|,|;|&|\band\b|\bor\b)\s*", _I)
 # A system prefix glued or spaced before its number ("EHM-198822", "LCS 1193820") is part of
 # the reference.
 GLUED_PREFIX = re.compile(r"(?<![\w-])[A-Z]{2,5}[-/ ]$")
@@ -315,21 +341,49 @@ def numbers(text: str) -> Iterator[Candidate]:
             if sum(c.isdigit() for c in value) >= 4 or upn.is_valid(value):
                 glued = GLUED_PREFIX.search(text, max(0, ref.start() - 6), ref.start())
                 start = glued.start() if glued else ref.start()
-                taken.append((start, ref.start() + len(value)))
-                reach = max(reach, ref.start() + len(value))
-                yield T.CASE_REFERENCE, start, ref.start() + len(value), 0.9
-    # Incident numbers never overlap one another (finditer), so only what was taken before
-    # this loop needs asking, through one index.
-    earlier = Spans(taken)
-    for m in INCIDENT.finditer(text):
-        if not earlier.stabs(m.start()):
-            taken.append(m.span())
-            yield T.CASE_REFERENCE, m.start(), m.end(), 0.85
+                for s, e in _listed_refs(text, start, ref.start() + len(value)):
+                    taken.append((s, e))
+                    reach = max(reach, e)
+                    yield T.CASE_REFERENCE, s, e, 0.9
+    # Codes of one shape never overlap one another (finditer), so only what was taken before
+    # each loop needs asking, through one index.
+    for pattern in (INCIDENT, GLUED_CODE, SPACED_CODE):
+        earlier = Spans(taken)
+        for m in pattern.finditer(text):
+            if pattern is not INCIDENT and TICKET_BEFORE.search(
+                text, max(0, m.start() - 60), m.start()
+            ):
+                continue
+            hyphen = pattern is GLUED_CODE and m.group("hyphen")
+            if hyphen and not CASEWORK_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                continue
+            if not earlier.overlaps(m.start(), m.end()):
+                taken.append(m.span())
+                yield T.CASE_REFERENCE, m.start(), m.end(), 0.85
     taken.extend(m.span() for m in PHONE.finditer(text))
     covered = Spans(taken)
     for m in LONG_NUMBER.finditer(text):
         if not covered.stabs(m.start()):
             yield T.CASE_REFERENCE, m.start(), m.end(), 0.5
+
+
+def _listed_refs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """A reference found after its cue, then each reference listed after it.
+
+    "Refs: EH/2024/5619 / LCS-1564273": the cue names the list, not only its first item. A
+    listed item needs four digits and is not a date ("ref 123456, 14/05/2026" is a date).
+    """
+    yield start, end
+    for _ in range(8):
+        gap = REF_LIST_GAP.match(text, end)
+        ref = REF_TOKEN.match(text, gap.end()) if gap and gap.end() > end else None
+        if ref is None:
+            return
+        value = ref.group(0).rstrip("/-")
+        if sum(c.isdigit() for c in value) < 4 or DATE.fullmatch(value):
+            return
+        start, end = ref.start(), ref.start() + len(value)
+        yield start, end
 
 
 def vehicles(text: str) -> Iterator[Candidate]:

@@ -442,3 +442,38 @@ def test_platform_talk_without_a_handle_is_kept(
     screener: Screener, priya: Author, text: str
 ) -> None:
     assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("already on a child protection plan (CP7318) so not for us", "CP7318"),
+        ("school have made a referral (R3381042) this morning", "R3381042"),
+        ("Kayden already has a plan, CPP-512, with the locality team", "CPP-512"),
+        ("Refs: EH/2025/8812 and WMP/24/55120 for the file", "WMP/24/55120"),
+        ("reported to police under NDP/23/41187 last night", "NDP/23/41187"),
+        ("front door contact MASH 40917 closed NFA", "MASH 40917"),
+    ],
+)
+def test_case_references_by_shape(screener: Screener, priya: Author, text: str, ref: str) -> None:
+    assert found(screener, text, priya).get(ref) is T.CASE_REFERENCE
+
+
+def test_references_listed_after_one_cue(screener: Screener, priya: Author) -> None:
+    text = "Refs: EH/2025/8812 / LCS 99123 / 20018847"
+    got = found(screener, text, priya)
+    assert all(got.get(r) is T.CASE_REFERENCE for r in ("EH/2025/8812", "LCS 99123", "20018847"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IT ticket INC0077412 is open, fix expected by 12",
+        "the ticket for the new laptops is CHG0011823 if anyone asks",
+        "traffic on the A6033 and M62 again, running late",
+        "ref 450012, review on 14/05/2026 at the centre",
+    ],
+)
+def test_codes_that_are_not_family_references(screener: Screener, priya: Author, text: str) -> None:
+    got = found(screener, text, priya)
+    assert not any(k in got for k in ("INC0077412", "CHG0011823", "A6033", "14/05/2026"))
