@@ -28,6 +28,11 @@ NI_SPACED = re.compile(r"[A-Z]{2} \d\d \d\d \d\d [A-D]", _I)
 NI_CUE = re.compile(r"\b(?:ni|nino|ni ?no|nat(?:ional)? ?ins(?:urance)?|insurance)\b", _I)
 # Ten digits in any grouping (3-3-4 as printed, but also 4-3-3, 4-4-2, 4-6 as typed).
 TEN_DIGITS = re.compile(r"(?<![\d/])\d(?:[ -]?\d){9}(?![\d/])")
+# An NHS cue a few words back in the same sentence ("NHS number of the baby, it is", "the
+# NHS of Mateo is"), with no other number between: the number it announces is an NHS number
+# even if mistyped, when written as NHS numbers are printed (3-3-4) or in one run of ten.
+NHS_CUE_IN_SENTENCE = re.compile(r"\bNHS\b[^\n.!?\d]{0,40}$", _I)
+NHS_SHAPE = re.compile(r"[1-9]\d{2}([ -]?)\d{3}\1\d{4}")
 CASE_CUE = re.compile(
     r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?s?|crime|incident|police|CAD|"
     r"HO|home office|UPN|ULN|pupil|NHS|ID|record|file|log|occurrence|CRN|URN)\b"
@@ -327,7 +332,10 @@ def numbers(text: str) -> Iterator[Candidate]:
         if digits[0] != "0" and nhs.is_valid(digits):
             yield T.NHS_NUMBER, m.start(), m.end(), 0.95
             taken.append((m.start(), m.end()))
-        elif cue:
+        elif cue or (
+            NHS_SHAPE.fullmatch(m.group(0))
+            and NHS_CUE_IN_SENTENCE.search(text, max(0, m.start() - 60), m.start())
+        ):
             yield T.NHS_NUMBER, m.start(), m.end(), 0.6  # mistyped but announced as NHS
             taken.append((m.start(), m.end()))
     nhs_numbers = Spans(taken)

@@ -477,3 +477,31 @@ def test_references_listed_after_one_cue(screener: Screener, priya: Author) -> N
 def test_codes_that_are_not_family_references(screener: Screener, priya: Author, text: str) -> None:
     got = found(screener, text, priya)
     assert not any(k in got for k in ("INC0077412", "CHG0011823", "A6033", "14/05/2026"))
+
+
+# Mistyped NHS numbers (the check digit fails) announced by an NHS cue earlier in the sentence.
+@pytest.mark.parametrize(
+    ("text", "nhs"),
+    [
+        ("I must write the NHS number of the baby, it is 4011234560, on the form", "4011234560"),
+        ("The NHS of the older boy is 401 123 4568 I think", "401 123 4568"),
+        ("NHS no for Storm on the letter was 401-123-4569", "401-123-4569"),
+    ],
+)
+def test_mistyped_nhs_number_announced_in_its_sentence(
+    screener: Screener, priya: Author, text: str, nhs: str
+) -> None:
+    assert found(screener, text, priya).get(nhs) is T.NHS_NUMBER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NHS number to follow. Order 4011234561 was for the new chairs",
+        "the NHS trust booked it, invoice 4011 2345 62 attached",
+    ],
+)
+def test_unannounced_or_regrouped_ten_digits_without_checksum_are_not_nhs(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert T.NHS_NUMBER not in screener.screen(text, priya).types()
