@@ -18,6 +18,10 @@ from privacy.tokens import (
 )
 
 _REL = "|".join(sorted(lx.RELATIONS, key=len, reverse=True))
+_WORD_AGES = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen"
+)
 # After a name: possessive with a relation, an age in brackets, "is 7", ", 7,".
 AFTER_CUE = re.compile(
     rf"(?:['’]s\s+(?:(?:{_REL}|school|nursery|behaviour|needs|attendance|nhs|dob|d\.o\.b|ni|"
@@ -30,7 +34,11 @@ AFTER_CUE = re.compile(
     r"|\s+\d{1,2}\s*(?:yrs?|yo|y/o|years|months)\b|\s*\((?:aged?|dob|d\.o\.b)"
     r"|,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle|baby)\b"
     r"|\s+(?:fam|family|household|siblings|kids|children)\b"
-    r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b|\s+\d{1,2}\s+and\b|\s*\(\s*(?:y|yr|year)\s?\d{1,2}\s*\))",
+    r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b|\s+\d{1,2}\s+and\b|\s*\(\s*(?:y|yr|year)\s?\d{1,2}\s*\)"
+    # A child's entry in a list: "• Kai – 5, Elm Primary", "Kai – 7 m/o", "Kai (seven)".
+    r"|\s+[–-]\s+(?:\d{1,2}\s*(?:yrs?|yo|y/o|years?(?:\s+old)?|months?|mo|m/o)?|newborn|"
+    rf"{_WORD_AGES})(?=\s*(?:[,;)\n]|$))"
+    rf"|\s*\(\s*(?:{_WORD_AGES}|newborn)\s*\))",
     re.IGNORECASE,
 )
 # Words that introduce a family by its name: "fam: Lomax", "family Haworth", "surname Osei".

@@ -141,7 +141,7 @@ AGE = re.compile(
     r"(?:(?:, ?| and | ?& ?)\d{1,2}\b)*"
     r"|ages \d{1,2}(?:(?:, ?| and | ?& ?)\d{1,2})+"
     r"|\d{1,2}(?: ?- ?| )?(?:years?|yrs?|yr|months?|mths?|weeks?|wks?|days?)(?: ?- ?| )?old"
-    r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr)(?![\w/])"
+    r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr|m/o|mo|mos)(?![\w/])"
     r"|(?:(?<=\bhe's )|(?<=\bshe's )|(?<=\bhe is )|(?<=\bshe is )|(?<=he’s ))\d{1,2}\b"
     r"(?!\s*(?:am|pm|:|\.\d|/|%|weeks|days|hours|mins|times|x)))",
     _I,

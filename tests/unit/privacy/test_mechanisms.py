@@ -505,3 +505,37 @@ def test_unannounced_or_regrouped_ten_digits_without_checksum_are_not_nhs(
     screener: Screener, priya: Author, text: str
 ) -> None:
     assert T.NHS_NUMBER not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("• Kayden – 11, Fellside Primary\n• Tegan – 3 m/o", "11"),
+        ("• Kayden – 11, Fellside Primary\n• Tegan – 3 m/o", "3 m/o"),
+        ("• Rowan – seven, Fellside Primary", "seven"),
+        ("Children: Tegan Pyke (fourteen) and Rowan (9)", "fourteen"),
+        ("Children: Tegan Pyke, twelve, Fellside Primary", "twelve"),
+        ("two children, Kayden (4) and Rowan (18m), at nan's", "18m"),
+        ("baby Storm is 5mo and feeding well", "5mo"),
+        ("Children: Tegan Pyke, 9 and Rowan Pyke, newborn.", "newborn"),
+        ("update on Kayden: he turned 12 last week", "12"),
+        ("she sees the twins, who are three, at weekends", "three"),
+    ],
+)
+def test_ages_in_child_entries_words_and_months(
+    screener: Screener, priya: Author, text: str, age: str
+) -> None:
+    assert found(screener, text, priya).get(age) is T.AGE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Level 3 – 2, Level 4 – 5 this week",
+        "he is one of the few who turned up on time",
+        "we need two more volunteers, she is two minutes away",
+        "the room is 22m long and the car park holds 40",
+    ],
+)
+def test_counts_and_measures_are_not_ages(screener: Screener, priya: Author, text: str) -> None:
+    assert T.AGE not in screener.screen(text, priya).types()
