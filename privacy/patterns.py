@@ -238,12 +238,22 @@ _PLACE_NAMED = re.compile(
 CUE_LEAD = re.compile(r"(?i:\w+(?: \w+)? (?:on|at|in|to|near|around) )(?=the |\S)")
 _SCHOOL = (
     r"(?:primary|infants?|juniors?|academy|high school|high|secondary school|school|college|"
-    r"nursery|pre-?school|sixth form|pru|day nursery|c of e primary)"
+    r"nursery|pre-?school|sixth form|pru|pupil referral unit|day nursery|c of e primary)"
 )
 SCHOOL = re.compile(
     rf"(?<![\w'’-])(?:St\.? |Saint )?(?:[A-Z][A-Za-z'’-]*(?:'s)? (?:and |& )?){{1,4}}"
-    rf"(?i:{_SCHOOL})\b"
+    rf"(?:(?i:{_SCHOOL})|Grammar)\b"
     rf"(?i:(?: school| academy))?",
+)
+# A school given where a form or a sentence asks for one: "School/setting: Elm Tree Pre-School"
+# on its own line, or "school (Little Acorns Westfield)" in brackets after the school word. A
+# setting's own name need not carry a school word ("Little Acorns").
+SCHOOL_FIELD = re.compile(
+    r"(?im:^[ \t•*-]*(?:school|setting|nursery|education)(?:\s*/\s*(?:setting|nursery|college))?"
+    r"[ \t]*:[ \t]*((?-i:[A-Z][\w'’&.-]*)(?:[ \t]+(?:(?-i:[A-Z][\w'’&.-]*)|of|the|and|&))*)"
+    r"[ \t]*$)"
+    r"|\b(?i:school|nursery|setting|college)\s*\(\s*((?:[A-Z][\w'’&-]*\s+){0,4}[A-Z][\w'’&-]*)"
+    r"\s*\)"
 )
 SCHOOL_LOWER = re.compile(
     rf"\b(?:attends|attending|goes to|go to|at|from|pupil at|year \d+ at|excluded from|"
@@ -473,6 +483,9 @@ def schools(text: str) -> Iterator[Candidate]:
         rest = m.group(0)[lead.end() :].split() if lead else []
         if lead and len(rest) > 1 and rest[0].lower() not in GENERIC_SCHOOL_WORDS:
             yield T.SCHOOL, m.start() + lead.end(), m.end(), 0.8
+    for m in SCHOOL_FIELD.finditer(text):
+        g = 1 if m.group(1) else 2
+        yield T.SCHOOL, m.start(g), m.end(g), 0.75
     for m in SAINT_AFTER_SCHOOL_CUE.finditer(text):
         yield T.SCHOOL, m.start(1), m.end(1), 0.75
     for m in SAINT_SCHOOL.finditer(text):

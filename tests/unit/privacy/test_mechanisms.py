@@ -539,3 +539,42 @@ def test_ages_in_child_entries_words_and_months(
 )
 def test_counts_and_measures_are_not_ages(screener: Screener, priya: Author, text: str) -> None:
     assert T.AGE not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "school"),
+    [
+        ("Tegan goes to Fellside Grammar and is doing well", "Fellside Grammar"),
+        (
+            "Kayden is now at Brookmoor Pupil Referral Unit three days",
+            "Brookmoor Pupil Referral Unit",
+        ),
+        (
+            "Child: Kayden Pyke\nSchool/setting: Little Acorns Westfield\nNeed: SEND",
+            "Little Acorns Westfield",
+        ),
+        ("Nursery: Tiny Steps Ashby", "Tiny Steps Ashby"),
+        (
+            "is Rowan known to u? school (Little Acorns Westfield) ringing me",
+            "Little Acorns Westfield",
+        ),
+    ],
+)
+def test_schools_by_grammar_pru_field_and_bracket(
+    screener: Screener, priya: Author, text: str, school: str
+) -> None:
+    assert found(screener, text, priya).get(school) is T.SCHOOL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "spelling and grammar support is on the learning hub",
+        "School: closed for INSET on Friday",
+        "the school (as usual) rang at 9",
+    ],
+)
+def test_school_words_without_a_named_school_are_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert T.SCHOOL not in screener.screen(text, priya).types()
