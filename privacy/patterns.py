@@ -113,10 +113,14 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
+# A date may carry a two-digit year ("1 July 23", "Mar 16": month and year) and, spoken, an
+# article ("the 2nd of March 2016"); only a cue or a name makes any date a birth date.
 DATE = re.compile(
     r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d\d-\d\d|"
-    rf"\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\.?,?(?: \d{{4}})?|"
-    rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|{_MONTH} \d{{4}})\b"
+    rf"(?:the (?=\d{{1,2}}(?:st|nd|rd|th)))?"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\.?,?(?: \d{{4}}| \d\d(?![\d:.]))?|"
+    rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|{_MONTH} \d{{4}}|"
+    rf"{_MONTH}\.? \d\d(?![\d:.]))\b"
     rf"(?: ?['’]\d\d\b)?",
     _I,
 )

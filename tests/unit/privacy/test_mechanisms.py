@@ -578,3 +578,22 @@ def test_school_words_without_a_named_school_are_kept(
     screener: Screener, priya: Author, text: str
 ) -> None:
     assert T.SCHOOL not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "dob"),
+    [
+        ("is Tegan Pyke (4 June 19) already known to you?", "4 June 19"),
+        ("Siblings: Rowan (Sep 18) and the baby", "Sep 18"),
+        ("the girl Storm she born the 3rd of May 2015, the boy later", "the 3rd of May 2015"),
+    ],
+)
+def test_birth_dates_with_two_digit_years_and_spoken(
+    screener: Screener, priya: Author, text: str, dob: str
+) -> None:
+    assert found(screener, text, priya).get(dob) is T.DATE_OF_BIRTH
+
+
+def test_a_month_and_day_meeting_is_not_a_birth_date(screener: Screener, priya: Author) -> None:
+    text = "consult moved to Mar 26 at 10:00, room 2"
+    assert screener.screen(text, priya).redacted == text
