@@ -154,14 +154,15 @@ _STREET = (
     r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|way|court|ct|crescent|cres|"
     r"terrace|gardens|gdns|place|grove|walk|rise|view|mews|row|square|sq|hill|parade|"
     r"green|vale|croft|boulevard|chase|wynd|heights|approach|estate|villas|cottages|"
-    r"house|tower|towers|fold|gate|bank|meadows|park)"
+    r"house|tower|towers|fold|gate|bank|meadows|park|side)"
 )
 _WORD = r"[A-Za-z][A-Za-z'’-]*"
 ADDRESS = re.compile(
     rf"(?:\b[A-Z][a-z]+ (?:Hotel|House|Lodge|Court|Hostel|Refuge|Flats|Buildings),? )?"
     rf"(?:\b(?:flat|apartment|apt|unit|room) ?\d+[a-z]?,? )?(?:\bno\.? ?)?\b\d{{1,4}}[a-z]?,? "
-    rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:,? (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+\b"
-    rf"(?-i:(?: [A-Z][a-z]+(?=[,.;\n]|$| [A-Z]{{1,2}}\d))?))?",
+    rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:(?:, (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+"
+    rf"|(?-i: [A-Z][a-z]+))\b"
+    rf"(?-i:(?: [A-Z][a-z]+(?=[,.;:!?)\n]|$| [A-Z]{{1,2}}\d| [a-z]))?))?",
     _I,
 )
 FLAT = re.compile(
@@ -177,6 +178,18 @@ NAMED_STREET = re.compile(
     rf"(?i:on|at|in|to|near|around)(?: the)? (?:{_WORD} ){{1,3}}(?i:{_STREET})\b)"
     rf"|\b(?:[A-Z][a-z]+ ){{1,2}}(?:Road|Street|Avenue|Lane|Close|Drive|Crescent|Terrace|"
     rf"Gardens|Grove|Mews|Court|Estate|Way|Walk|Parade|Boulevard|Wynd)\b",
+)
+# A family placed at a named street, whatever the street's kind: "the family at Castle View",
+# "Rourke family at Quarry Bank again", "the girl at Canal Side".
+_STREET_CAP = (
+    r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Court|Crescent|Terrace|Gardens|Place|Grove|"
+    r"Walk|Rise|View|Mews|Row|Square|Hill|Parade|Green|Vale|Croft|Chase|Heights|Fold|Bank|"
+    r"Side|Meadows|End|Brow|Yard|Wharf)"
+)
+PLACED_AT_STREET = re.compile(
+    r"\b(?i:family|fam|household|boy|girl|child|kids|children|mum|dad|baby|little one|yp|lad|"
+    r"siblings|they|she|he)(?:['’]s)?(?: (?i:is|are|was|were|now|still|live|lives|living))* "
+    rf"(?i:at|on) ((?:[A-Z][a-z]+ ){{1,2}}{_STREET_CAP})(?![\w'’-])"
 )
 # Addresses described rather than numbered: "the flat over the bakery on Mill Lane, Town",
 # "the caravan behind the garage at Fold End", "No. 14 on the Brookfield estate".
@@ -460,6 +473,8 @@ def addresses(text: str) -> Iterator[Candidate]:
         body = m.group("body")
         if ":" in m.group("colon") or _PLACE_NAMED.search(body):
             yield T.ADDRESS, m.start("body"), m.end("body"), 0.85
+    for m in PLACED_AT_STREET.finditer(text):
+        yield T.ADDRESS, m.start(1), m.end(1), 0.75
     for m in DESCRIBED.finditer(text):
         start = m.start(1) if m.group(1) else m.start()
         yield T.ADDRESS, start, m.end(), 0.75

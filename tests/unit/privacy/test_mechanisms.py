@@ -597,3 +597,24 @@ def test_birth_dates_with_two_digit_years_and_spoken(
 def test_a_month_and_day_meeting_is_not_a_birth_date(screener: Screener, priya: Author) -> None:
     text = "consult moved to Mar 26 at 10:00, room 2"
     assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("they have been at 12 Weaver Side for years", "12 Weaver Side"),
+        ("they have been at 8 Tanyard Walk, Upper Ashby for years", "8 Tanyard Walk, Upper Ashby"),
+        ("can you collect Tegan at 4 Ridge Mews, Upper Ashby?", "4 Ridge Mews, Upper Ashby"),
+        ("thanks – re the family at Beacon View, booked you in", "Beacon View"),
+        ("the Pyke family at Colliery Bank again, police out", "Colliery Bank"),
+    ],
+)
+def test_addresses_with_other_street_kinds_and_two_word_towns(
+    screener: Screener, priya: Author, text: str, address: str
+) -> None:
+    assert found(screener, text, priya).get(address) is T.ADDRESS
+
+
+def test_a_team_at_a_named_place_is_not_an_address(screener: Screener, priya: Author) -> None:
+    text = "the panel meets at Beacon View Library and the team at Quay Side Hub"
+    assert T.ADDRESS not in screener.screen(text, priya).types()
