@@ -618,3 +618,38 @@ def test_addresses_with_other_street_kinds_and_two_word_towns(
 def test_a_team_at_a_named_place_is_not_an_address(screener: Screener, priya: Author) -> None:
     text = "the panel meets at Beacon View Library and the team at Quay Side Hub"
     assert T.ADDRESS not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("List:\n1) Okafor – Tegan and brother, mum Leanne\n2) Rudd – Kayden 6", "Okafor"),
+        ("Two for the list:\n1) Okafor – Holly and brother, mum Leanne", "Holly"),
+        ("Outcomes:\n- Marsh (Storm Rudd, 7) – step up agreed", "Marsh"),
+        ("Outcomes:\n- Leanne & Darren Pyke – SW to be allocated, worker Priya", "Darren Pyke"),
+        ("re Tegan – the HV has mum's old number", "Tegan"),
+        ("re Grace – the HV has a new number for mum", "Grace"),
+        ("I'd rather not go through the Okafor details here.", "Okafor"),
+        ("consult please. Mrs Kaur (Jaspreet, 38), 3 children", "Kaur"),
+    ],
+)
+def test_names_by_list_entry_subject_and_case_cues(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Agenda:\n1) Budget – Priya to present\n2) Rota – see sheet",
+        "re Panel – moved to Thursday",
+        "re Early Help – the new form is live",
+        "Cover: Priya Shah – SW for the locality this week",
+        "the HV has mum's old number and dad's new one",
+    ],
+)
+def test_list_heads_and_subjects_without_a_family_are_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert T.NAME not in screener.screen(text, priya).types()
