@@ -37,6 +37,14 @@ FAMILY_BEFORE = re.compile(
     rf"tel|landline|contact)\b[\s:.-]*(?:is\s+|on\s+)?)$",
     _I,
 )
+# A service's line, not a person's: "a new duty number, 01632 960188", "the Front Door on",
+# "his direct line is" (a professional's desk). Families have mobiles and landlines.
+SERVICE_BEFORE = re.compile(
+    r"\b(?:duty (?:number|line|desk|phone)|direct line|direct dial|helpline|help line|"
+    r"switchboard|front door|reception|main (?:number|line)|office (?:number|line)|freephone|"
+    r"advice line)\b[^\n.!?0-9]{0,20}$",
+    _I,
+)
 NUMS = r"\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*"
 _UNIT = r"(?:yrs?|years?|y/?o|months?|mths?|weeks?|wks?|days?)"
 _SHORT_UNIT = r"(?:days?|weeks?|wks?|months?|mths?|yrs?|years?)"
@@ -82,7 +90,7 @@ AGE_AFTER_RELATION = re.compile(
 # the date must carry a year, so "Kayden 12/11 at 10" (a meeting) is not a birth date.
 DOB_AFTER_NAME = re.compile(
     r"(?:['’]s)?(?:\s+\d{1,2}(?![\d/.:-]|st|nd|rd|th)(?:\s*(?:yrs?|y/?o))?)?"
-    r"\s*(?:([(,])\s*(?:dob:?\s*)?|(?:dob:?\s*)?)",
+    r"[ \t]*(?:([(,])\s*(?:dob:?\s*)?|(?:dob:?\s*)?)",
     _I,
 )
 HAS_YEAR = re.compile(r"(?:\d[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d|\d{4}|['’]\d\d)$")
@@ -119,6 +127,8 @@ def phones(text: str, keep: frozenset[str], author_marks: tuple[str, ...]) -> It
         if not _possible(raw, digits) or national in keep:
             continue
         before = text[max(0, m.start() - 40) : m.start()]
+        if SERVICE_BEFORE.search(before):
+            continue
         if not FAMILY_BEFORE.search(before) and lines.authors(m.start(), m.end()):
             continue
         yield T.PHONE, m.start(), m.end(), 0.9

@@ -248,7 +248,7 @@ _PLACE_NAMED = re.compile(
     r"\b(?i:flat|house|bedroom|hostel|b&b|caravan|site|refuge|hotel|bungalow|maisonette|"
     r"cottage|bedsit|hmo|estate|plot|pitch|farmhouse|annexe|(?:one|a|single|shared) room"
     r"|room \d+|no\.? ?\d+)\b"
-    rf"|\b\d{{1,4}}[a-z]?,? (?!(?i:{_MONTH})\b)[A-Z]"
+    rf"|\b\d{{1,4}}[a-z]?,? (?!(?i:{_MONTH})\b)[A-Z][a-z]"
     r"|\b[A-Z][\w'’]+ (?i:road|rd|street|st|avenue|ave|lane|close|drive|crescent|terrace|"
     r"gardens|grove|walk|mews|row|court|way|parade|place|square|rise|view|bank|brow|yard)\b"
 )
@@ -258,7 +258,7 @@ _SCHOOL = (
     r"nursery|pre-?school|sixth form|pru|pupil referral unit|day nursery|c of e primary)"
 )
 SCHOOL = re.compile(
-    rf"(?<![\w'’-])(?:St\.? |Saint )?(?:[A-Z][A-Za-z'’-]*(?:'s)? (?:and |& )?){{1,4}}"
+    rf"(?<![\w'’-])(?:St\.? |Saint )?(?:[A-Z][A-Za-z'’-]*(?:'s)? (?:(?:and |& )(?=[A-Z]))?){{1,4}}"
     rf"(?:(?i:{_SCHOOL})|Grammar)\b"
     rf"(?i:(?: school| academy))?",
 )

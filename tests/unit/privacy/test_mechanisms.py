@@ -653,3 +653,33 @@ def test_list_heads_and_subjects_without_a_family_are_kept(
     screener: Screener, priya: Author, text: str
 ) -> None:
     assert T.NAME not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ashby Crisis Service have a new duty number, 01632 960777, from Monday",
+        "Mr Ferreira – his direct line is 01632 960778 if you need the school",
+        "urgent safeguarding to the Front Door on 01632 960779",
+    ],
+)
+def test_service_and_desk_lines_are_not_family_phones(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert T.PHONE not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("mum left Ashby Recovery Project and school are worried", "Project and school"),
+        ("Mum is on Pension Credit, NI QQ 12 34 56 A, and debt advice", "Pension Credit"),
+        ("12/3/26 – nan phoned worried about Kayden\n14-3-26 – home visit, no answer", "14-3-26"),
+    ],
+)
+def test_services_benefits_and_chronology_dates_are_kept(
+    screener: Screener, priya: Author, text: str, kept: str
+) -> None:
+    result = screener.screen(text, priya)
+    start = text.index(kept)
+    assert not any(f.start < start + len(kept) and start < f.end for f in result.findings)
