@@ -37,21 +37,36 @@ FAMILY_BEFORE = re.compile(
     rf"tel|landline|contact)\b[\s:.-]*(?:is\s+|on\s+)?)$",
     _I,
 )
+# A service's line, not a person's: "a new duty number, 01632 960188", "the Front Door on",
+# "his direct line is" (a professional's desk). Families have mobiles and landlines.
+SERVICE_BEFORE = re.compile(
+    r"\b(?:duty (?:number|line|desk|phone)|direct line|direct dial|helpline|help line|"
+    r"switchboard|front door|reception|main (?:number|line)|office (?:number|line)|freephone|"
+    r"advice line)\b[^\n.!?0-9]{0,20}$",
+    _I,
+)
 NUMS = r"\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*"
 _UNIT = r"(?:yrs?|years?|y/?o|months?|mths?|weeks?|wks?|days?)"
 _SHORT_UNIT = r"(?:days?|weeks?|wks?|months?|mths?|yrs?|years?)"
 _NOT_AGE = r"(?!\s*(?:am|pm|:|\.\d|/|%|th\b|st\b|nd\b|rd\b|weeks|days|hours|mins|times|x\b|-\d))"
-UNIT_AFTER = re.compile(rf"\s*{_UNIT}\b(?:\s*old\b)?", _I)
+# Months as a child's age is also written "4mo", "7 m/o", "22m" (the bare "m" glued only).
+_MONTHS_SHORT = r"(?:\s*(?:m/o|mos?)\b|m\b(?!/))"
+UNIT_AFTER = re.compile(rf"(?:\s*{_UNIT}\b|{_MONTHS_SHORT})(?:\s*old\b)?", _I)
 # Ages written as words after "is" ("noah is three"); "one" is too often a pronoun.
 _WORD_AGE = (
     r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen)"
 )
+# The end of a child's entry after its age: "Kai (5)", "Kai, 5, ...", "• Kai – 5, school".
+_ENTRY_END = r"(?=\s*(?:[,;)]|$|\n|\.(?!\d)|\s+and\b|\s+[-–]\s))"
 AGE_AFTER_NAME = re.compile(
     rf"(?:['’]s)?(?:,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle))?"
-    rf"(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*{_UNIT}?\s*[),;]"
-    rf"|\s*,\s*({NUMS})\s*{_UNIT}?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\n|\.(?!\d)|;|"
-    rf"\s+(?:is|has|was)\b)"
+    rf"(?:\s*\(\s*(?:aged?\s*)?({NUMS})\s*(?:{_UNIT}|{_MONTHS_SHORT})?\s*[),;]"
+    rf"|\s*,\s*({NUMS})\s*(?:{_UNIT}|{_MONTHS_SHORT})?\s*(?=,|\)|\s+and\b|\s*-|\s*$|\n|"
+    rf"\.(?!\d)|;|\s+(?:is|has|was)\b)"
+    rf"|\s+[–-]\s+({NUMS})\s*(?:{_UNIT}|{_MONTHS_SHORT})?{_ENTRY_END}"
+    rf"|(?:\s*\(\s*|\s*,\s*|\s+[–-]\s+)({_WORD_AGE}|newborn)\b{_ENTRY_END}"
+    rf"|\s+(newborn)\b"
     rf"|\s+(\d{{1,2}})(?:\s*(?:yrs?|years?|y/?o))?\b{_NOT_AGE}"
     rf"|\s+(?:is|was|turned|turns|just turned)\s+(\d{{1,2}})\b{_NOT_AGE}"
     rf"|\s+(?:will be|is now|is nearly|is almost)\s+(\d{{1,2}}\s*{_SHORT_UNIT}\b)"
@@ -75,7 +90,7 @@ AGE_AFTER_RELATION = re.compile(
 # the date must carry a year, so "Kayden 12/11 at 10" (a meeting) is not a birth date.
 DOB_AFTER_NAME = re.compile(
     r"(?:['’]s)?(?:\s+\d{1,2}(?![\d/.:-]|st|nd|rd|th)(?:\s*(?:yrs?|y/?o))?)?"
-    r"\s*(?:([(,])\s*(?:dob:?\s*)?|(?:dob:?\s*)?)",
+    r"[ \t]*(?:([(,])\s*(?:dob:?\s*)?|(?:dob:?\s*)?)",
     _I,
 )
 HAS_YEAR = re.compile(r"(?:\d[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d|\d{4}|['’]\d\d)$")
@@ -112,6 +127,8 @@ def phones(text: str, keep: frozenset[str], author_marks: tuple[str, ...]) -> It
         if not _possible(raw, digits) or national in keep:
             continue
         before = text[max(0, m.start() - 40) : m.start()]
+        if SERVICE_BEFORE.search(before):
+            continue
         if not FAMILY_BEFORE.search(before) and lines.authors(m.start(), m.end()):
             continue
         yield T.PHONE, m.start(), m.end(), 0.9
@@ -175,7 +192,7 @@ def near_names(text: str, names: list[tuple[int, int, float]]) -> Iterator[Candi
     for _, end, _ in names:
         m = AGE_AFTER_NAME.match(text, end)
         if m:
-            g = next(i for i in range(1, 9) if m.group(i))
+            g = next(i for i in range(1, 12) if m.group(i))
             if m.group(g)[0].isdigit():
                 yield from _each_number(text, m.start(g), m.group(g))
             else:
@@ -214,10 +231,24 @@ AGE_OF_SUBJECT = re.compile(
 )
 
 
+# "he turned 11 last week", "she turns 4 in May", "the twins, who are two.": a birthday verb
+# of a person, or an age in words ending its clause.
+AGE_TURNED = re.compile(
+    rf"\b(?:she|he|who)\s+(?:has\s+)?(?:just\s+)?(?:turned|turns|will\s+turn)\s+"
+    rf"(\d{{1,2}}|{_WORD_AGE})\b{_NOT_AGE}(?!\s*(?:ago|late|pregnant|of\b))"
+    rf"|\b(?:she|he|who)(?:['’]s|\s+is|\s+was|\s+are|\s+were)(?:\s+(?:only|just|nearly|almost|now))?"
+    rf"\s+({_WORD_AGE})(?=\s*(?:[,.;!?)]|$|\n|and\b|but\b|now\b))",
+    _I,
+)
+
+
 def subject_ages(text: str) -> Iterator[Candidate]:
     """Ages said of 'she', 'he' or 'who'."""
     for m in AGE_OF_SUBJECT.finditer(text):
         yield T.AGE, m.start(1), m.end(1), 0.75
+    for m in AGE_TURNED.finditer(text):
+        g = 1 if m.group(1) else 2
+        yield T.AGE, m.start(g), m.end(g), 0.75
 
 
 def around_findings(text: str, found: list[Candidate]) -> Iterator[Candidate]:

@@ -18,6 +18,10 @@ from privacy.tokens import (
 )
 
 _REL = "|".join(sorted(lx.RELATIONS, key=len, reverse=True))
+_WORD_AGES = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen"
+)
 # After a name: possessive with a relation, an age in brackets, "is 7", ", 7,".
 AFTER_CUE = re.compile(
     rf"(?:['’]s\s+(?:(?:{_REL}|school|nursery|behaviour|needs|attendance|nhs|dob|d\.o\.b|ni|"
@@ -30,7 +34,13 @@ AFTER_CUE = re.compile(
     r"|\s+\d{1,2}\s*(?:yrs?|yo|y/o|years|months)\b|\s*\((?:aged?|dob|d\.o\.b)"
     r"|,?\s+(?:is\s+)?the\s+(?:eldest|youngest|oldest|middle|baby)\b"
     r"|\s+(?:fam|family|household|siblings|kids|children)\b"
-    r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b|\s+\d{1,2}\s+and\b|\s*\(\s*(?:y|yr|year)\s?\d{1,2}\s*\))",
+    r"|\s+(?:and|&)\s+(?:siblings?|brothers?|sisters?|twins?|half-siblings?)\b"
+    r"|\s*\(\s*[A-Z][\w'’-]+,\s*\d{1,2}\s*\)"
+    r"|\s*[,:(]?\s*(?:dob|d\.o\.b|born)\b|\s+\d{1,2}\s+and\b|\s*\(\s*(?:y|yr|year)\s?\d{1,2}\s*\)"
+    # A child's entry in a list: "• Kai – 5, Elm Primary", "Kai – 7 m/o", "Kai (seven)".
+    r"|\s+[–-]\s+(?:\d{1,2}\s*(?:yrs?|yo|y/o|years?(?:\s+old)?|months?|mo|m/o)?|newborn|"
+    rf"{_WORD_AGES})(?=\s*(?:[,;)\n]|$))"
+    rf"|\s*\(\s*(?:{_WORD_AGES}|newborn)\s*\))",
     re.IGNORECASE,
 )
 # Words that introduce a family by its name: "fam: Lomax", "family Haworth", "surname Osei".
@@ -45,7 +55,7 @@ _CONT = re.compile(r"[&/\d]|[-'’](?!s\b)\w|\.\w")
 # Case-work nouns after a surname name the family: "the Holt consult", "Nowak home visit".
 CASE_AFTER = re.compile(
     r"\s+(?:fam|family|household|siblings|kids|children|consult|consultation|TAF|home visit|"
-    r"review|case|sign-off|referral|panel|strat)\b",
+    r"review|case|sign-off|referral|panel|strat|details)\b",
     re.IGNORECASE,
 )
 # A bare number after a given name is an age ("Phoebe 12 self-harm", "summer 11 mason 8"),
@@ -65,6 +75,11 @@ ORG_AFTER = re.compile(
     r"trust|partnership|project|charity|foundation|hospital)\b",
     re.IGNORECASE,
 )
+# A list entry headed by a family's name: "1) Pyke – Tegan and brother", "- Pyke (Rowan, 6)".
+LIST_MARK = re.compile(r"[ \t]*(?:\d{1,2}[).]|[-•*–])[ \t]*")
+ENTRY_SEP = re.compile(r"[ \t]+[–-][ \t]+|[ \t]*\([ \t]*")
+# "re Tegan – the HV has...", "re Rowan Pyke: ...": the subject of a post named after "re".
+RE_SUBJECT_END = re.compile(r"(?:[ \t]+[A-Z][\w'’-]+)?[ \t]*[–:-][ \t]")
 MONTHISH = re.compile(r"\s*\d|\s+(?:19|20)\d\d")
 FAMILY_AFTER = re.compile(r"\s+family\b")  # matched in place: a slice to the end is O(n)
 SEASON_AFTER = re.compile(r"\s+(?:holidays?|term|half|hols|break|camp|school|club)\b", re.I)
@@ -151,7 +166,10 @@ class NameFinder:
             gap = text[prev.end : tok.start]
             naming = prev.low in NAMING and (tok.core[0].isupper() or ":" in gap)
             cue_word = prev.low in lx.RELATIONS or prev.low in lx.TITLES or naming
-            if cue_word and re.fullmatch(r"[\s:,.('’s]*", gap):
+            # "mum's old number", "dad's new car": after a possessive, a lower-case word is
+            # the thing owned, not a name ("mum's Kerry" is rare; "mum Kerry" still counts).
+            owned = prev.possessive and tok.core.islower() and tok.low in self.words
+            if cue_word and not owned and re.fullmatch(r"[\s:,.('’s]*", gap):
                 return "before"
             if (
                 i > 1
@@ -159,6 +177,9 @@ class NameFinder:
                 and (toks[i - 2].low in lx.RELATIONS or toks[i - 2].low in NAMING)
             ):
                 return "before"  # "child is River", "baby called Storm"
+            subject = prev.low == "re" and gap == " " and tok.core[0].isupper()
+            if subject and tok.low in self.given and RE_SUBJECT_END.match(text, tok.end):
+                return "before"
             named = prev.low in ("called", "named", "aka") and re.fullmatch(r"\s+", gap)
             if named and (tok.core[0].isupper() or tok.low not in self.words):
                 return "before"  # "partner called Storm", but not "called police"
@@ -308,8 +329,31 @@ class NameFinder:
                 # A colleague's first name in a list stays theirs unless listed with a name
                 # that is surely a family's ("Jess and Marcus"), not another unknown word.
                 sure = 0.85 if tok.low in self.staff_first else 0.0
-                if self._surname(text, toks, i) or self._coordinated(text, toks, i, sure):
+                if (
+                    self._surname(text, toks, i)
+                    or self._coordinated(text, toks, i, sure)
+                    or self._entry_head(text, toks, i)
+                ):
                     tok.name = 0.7
+
+    def _entry_head(self, text: str, toks: list[Tok], i: int) -> bool:
+        """The head of a list entry that goes on to name a person: the family's surname.
+
+        "1) Pyke – Tegan and brother", "- Pyke (Rowan Pyke, 6) – step up": a capitalised word
+        right after the list mark, then a dash or a bracket, then a name already found.
+        """
+        tok = toks[i]
+        if i + 1 >= len(toks) or not toks[i + 1].name or len(tok.core) < 2:
+            return False
+        if not tok.core[0].isupper() or tok.core.isupper() or tok.low in self.staff_first:
+            return False
+        if tok.low in self.words and tok.low not in self.weak and tok.low not in self.strong:
+            return False
+        line = text.rfind("\n", 0, tok.start) + 1
+        if not LIST_MARK.fullmatch(text, line, tok.start):
+            return False
+        sep = ENTRY_SEP.match(text, tok.end)
+        return bool(sep and sep.end() == toks[i + 1].start)
 
     def _namey(self, tok: Tok) -> bool:
         """Could this word be a name at all (a known name or not an English word)?"""

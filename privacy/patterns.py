@@ -28,8 +28,13 @@ NI_SPACED = re.compile(r"[A-Z]{2} \d\d \d\d \d\d [A-D]", _I)
 NI_CUE = re.compile(r"\b(?:ni|nino|ni ?no|nat(?:ional)? ?ins(?:urance)?|insurance)\b", _I)
 # Ten digits in any grouping (3-3-4 as printed, but also 4-3-3, 4-4-2, 4-6 as typed).
 TEN_DIGITS = re.compile(r"(?<![\d/])\d(?:[ -]?\d){9}(?![\d/])")
+# An NHS cue a few words back in the same sentence ("NHS number of the baby, it is", "the
+# NHS of Mateo is"), with no other number between: the number it announces is an NHS number
+# even if mistyped, when written as NHS numbers are printed (3-3-4) or in one run of ten.
+NHS_CUE_IN_SENTENCE = re.compile(r"\bNHS\b[^\n.!?\d]{0,40}$", _I)
+NHS_SHAPE = re.compile(r"[1-9]\d{2}([ -]?)\d{3}\1\d{4}")
 CASE_CUE = re.compile(
-    r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?|crime|incident|police|CAD|"
+    r"\b(?:EHM|LCS|mosaic|liquid ?logic|case|ref(?:erence)?s?|crime|incident|police|CAD|"
     r"HO|home office|UPN|ULN|pupil|NHS|ID|record|file|log|occurrence|CRN|URN)\b"
     r"(?:[\s:#.-]*(?:no|num|number|ref|reference|id|is|was|number is|for (?:them|him|her))\b)*"
     r"[\s:#.-]*",
@@ -41,7 +46,33 @@ REF_TOKEN = re.compile(
 )
 # Police and Front Door incident numbers have a shape of their own: prefix, year, serial
 # ("AB-26-104233"); a booking or ticket code ("LB-44821") has no year part.
-INCIDENT = re.compile(r"(?<![\w/-])[A-Z]{2,4}-\d{2}-\d{4,7}(?![\w/-])")
+# Written with slashes the year may be four digits ("EH/2024/5619", "WMP/23/67973"): letters,
+# a year, a serial is a system's reference, never a date (a date has no letters).
+INCIDENT = re.compile(r"(?<![\w/-])[A-Z]{2,5}(?:-\d{2}-|/\d{2}/|/(?:19|20)\d{2}/)\d{3,7}(?![\w/-])")
+# A system's letters glued to its serial ("CP4412", "EHM301122", "R2210034"): two letters or
+# more before three digits or more, or one letter before six or more. Road numbers (A6033,
+# M62) have one letter and at most four digits; years, counts and times have none. With a
+# hyphen ("CPP-461") the shape is also a booking code's ("TB-55120"), so it needs case work
+# named just before: a plan, a referral, a reference.
+GLUED_CODE = re.compile(
+    r"(?<![\w/.@-])(?:[A-Z]{2,4}\d{3,9}|[A-Z]\d{6,9}|(?P<hyphen>[A-Z]{2,4}-\d{3,9}))"
+    r"(?![\w/@-]|\.\d)"
+)
+CASEWORK_BEFORE = re.compile(
+    r"\b(?:plan|referral|case|ref|reference|police|crime|incident|mash|cp|cin|lac|ehm|lcs|"
+    r"file|record)\b[^\n.!?]{0,20}$",
+    _I,
+)
+# A system's acronym, a space, then a serial of five to eight digits ("MASH 40917"): too long
+# for a count or a year, too short for a phone or an NHS number.
+SPACED_CODE = re.compile(r"(?<![\w/.-])[A-Z]{2,6} [1-9]\d{4,7}(?![\w/-]|\.\d)")
+# An IT ticket's number ("ticket me on INC0041327", "IT ticket CHG0019932") is the service
+# desk's, not a family's: a ticket word just before keeps a code found by shape alone.
+TICKET_BEFORE = re.compile(
+    r"\b(?:(?i:tickets?|helpdesk|help desk|service ?desk|servicenow|jira)|IT)\b[^\n.!?]{0,40}$"
+)
+# More references after one, in a list: "Refs: EH/2024/5619 / LCS-1564273, MASH 40917".
+REF_LIST_GAP = re.compile(r"\s*(?:/|,|;|&|\band\b|\bor\b)\s*", _I)
 # A system prefix glued or spaced before its number ("EHM-198822", "LCS 1193820") is part of
 # the reference.
 GLUED_PREFIX = re.compile(r"(?<![\w-])[A-Z]{2,5}[-/ ]$")
@@ -60,14 +91,36 @@ PLATFORM_HANDLE = re.compile(
     r"(@?[A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*|@[A-Za-z0-9_.]{3,30})",
     _I,
 )
+_PLATFORMS = (
+    r"snap(?:chat)?|insta(?:gram)?|tiktok|tik tok|twitter|facebook|fb|discord|telegram|kik|"
+    r"twitch|youtube|threads|reddit|x"
+)
+# A handle written before its platform: "messages him from kyle.b07 on Snapchat". The handle
+# carries a digit, dot or underscore (a username's shape, not a word: "posting on TikTok").
+HANDLE_BEFORE_PLATFORM = re.compile(
+    r"(?<![\w@./:-])(?=(?:[0-9_.]*[A-Za-z]){2})([A-Za-z][A-Za-z0-9_]*[0-9_.][A-Za-z0-9_.]*"
+    r"[A-Za-z0-9_])\s+(?:on|via)\s+(?:" + _PLATFORMS + r")\b",
+    _I,
+)
+# A link to a person's profile is their handle: "facebook.com/kyle.b.902", "tiktok.com/@kb07".
+# (Other links stay: the screen protects URLs, except these.)
+PROFILE_URL = re.compile(
+    r"(?:\bhttps?://)?(?<![\w.-])(?:www\.|m\.|vm\.)?(?:facebook|fb|instagram|tiktok|twitter|"
+    r"x|snapchat|threads|youtube|twitch)\.(?:com|net)/(?:add/|@)?[A-Za-z0-9_.-]*[A-Za-z0-9_]",
+    _I,
+)
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
+# A date may carry a two-digit year ("1 July 23", "Mar 16": month and year) and, spoken, an
+# article ("the 2nd of March 2016"); only a cue or a name makes any date a birth date.
 DATE = re.compile(
     r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d\d-\d\d|"
-    rf"\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\.?,?(?: \d{{4}})?|"
-    rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|{_MONTH} \d{{4}})\b"
+    rf"(?:the (?=\d{{1,2}}(?:st|nd|rd|th)))?"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\.?,?(?: \d{{4}}| \d\d(?![\d:.]))?|"
+    rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|{_MONTH} \d{{4}}|"
+    rf"{_MONTH}\.? \d\d(?![\d:.]))\b"
     rf"(?: ?['’]\d\d\b)?",
     _I,
 )
@@ -92,7 +145,7 @@ AGE = re.compile(
     r"(?:(?:, ?| and | ?& ?)\d{1,2}\b)*"
     r"|ages \d{1,2}(?:(?:, ?| and | ?& ?)\d{1,2})+"
     r"|\d{1,2}(?: ?- ?| )?(?:years?|yrs?|yr|months?|mths?|weeks?|wks?|days?)(?: ?- ?| )?old"
-    r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr)(?![\w/])"
+    r"|\d{1,2} ?(?:yo|y/o|y\.o\.?|yrs|yr|m/o|mo|mos)(?![\w/])"
     r"|(?:(?<=\bhe's )|(?<=\bshe's )|(?<=\bhe is )|(?<=\bshe is )|(?<=he’s ))\d{1,2}\b"
     r"(?!\s*(?:am|pm|:|\.\d|/|%|weeks|days|hours|mins|times|x)))",
     _I,
@@ -101,14 +154,15 @@ _STREET = (
     r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|way|court|ct|crescent|cres|"
     r"terrace|gardens|gdns|place|grove|walk|rise|view|mews|row|square|sq|hill|parade|"
     r"green|vale|croft|boulevard|chase|wynd|heights|approach|estate|villas|cottages|"
-    r"house|tower|towers|fold|gate|bank|meadows|park)"
+    r"house|tower|towers|fold|gate|bank|meadows|park|side)"
 )
 _WORD = r"[A-Za-z][A-Za-z'’-]*"
 ADDRESS = re.compile(
     rf"(?:\b[A-Z][a-z]+ (?:Hotel|House|Lodge|Court|Hostel|Refuge|Flats|Buildings),? )?"
     rf"(?:\b(?:flat|apartment|apt|unit|room) ?\d+[a-z]?,? )?(?:\bno\.? ?)?\b\d{{1,4}}[a-z]?,? "
-    rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:,? (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+\b"
-    rf"(?-i:(?: [A-Z][a-z]+(?=[,.;\n]|$| [A-Z]{{1,2}}\d))?))?",
+    rf"(?:{_WORD} ){{0,3}}{_STREET}\b(?:(?:, (?!and\b|the\b|on\b|in\b|at\b)[A-Z][a-z]+"
+    rf"|(?-i: [A-Z][a-z]+))\b"
+    rf"(?-i:(?: [A-Z][a-z]+(?=[,.;:!?)\n]|$| [A-Z]{{1,2}}\d| [a-z]))?))?",
     _I,
 )
 FLAT = re.compile(
@@ -124,6 +178,18 @@ NAMED_STREET = re.compile(
     rf"(?i:on|at|in|to|near|around)(?: the)? (?:{_WORD} ){{1,3}}(?i:{_STREET})\b)"
     rf"|\b(?:[A-Z][a-z]+ ){{1,2}}(?:Road|Street|Avenue|Lane|Close|Drive|Crescent|Terrace|"
     rf"Gardens|Grove|Mews|Court|Estate|Way|Walk|Parade|Boulevard|Wynd)\b",
+)
+# A family placed at a named street, whatever the street's kind: "the family at Castle View",
+# "Rourke family at Quarry Bank again", "the girl at Canal Side".
+_STREET_CAP = (
+    r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Court|Crescent|Terrace|Gardens|Place|Grove|"
+    r"Walk|Rise|View|Mews|Row|Square|Hill|Parade|Green|Vale|Croft|Chase|Heights|Fold|Bank|"
+    r"Side|Meadows|End|Brow|Yard|Wharf)"
+)
+PLACED_AT_STREET = re.compile(
+    r"\b(?i:family|fam|household|boy|girl|child|kids|children|mum|dad|baby|little one|yp|lad|"
+    r"siblings|they|she|he)(?:['’]s)?(?: (?i:is|are|was|were|now|still|live|lives|living))* "
+    rf"(?i:at|on) ((?:[A-Z][a-z]+ ){{1,2}}{_STREET_CAP})(?![\w'’-])"
 )
 # Addresses described rather than numbered: "the flat over the bakery on Mill Lane, Town",
 # "the caravan behind the garage at Fold End", "No. 14 on the Brookfield estate".
@@ -182,19 +248,29 @@ _PLACE_NAMED = re.compile(
     r"\b(?i:flat|house|bedroom|hostel|b&b|caravan|site|refuge|hotel|bungalow|maisonette|"
     r"cottage|bedsit|hmo|estate|plot|pitch|farmhouse|annexe|(?:one|a|single|shared) room"
     r"|room \d+|no\.? ?\d+)\b"
-    rf"|\b\d{{1,4}}[a-z]?,? (?!(?i:{_MONTH})\b)[A-Z]"
+    rf"|\b\d{{1,4}}[a-z]?,? (?!(?i:{_MONTH})\b)[A-Z][a-z]"
     r"|\b[A-Z][\w'’]+ (?i:road|rd|street|st|avenue|ave|lane|close|drive|crescent|terrace|"
     r"gardens|grove|walk|mews|row|court|way|parade|place|square|rise|view|bank|brow|yard)\b"
 )
 CUE_LEAD = re.compile(r"(?i:\w+(?: \w+)? (?:on|at|in|to|near|around) )(?=the |\S)")
 _SCHOOL = (
     r"(?:primary|infants?|juniors?|academy|high school|high|secondary school|school|college|"
-    r"nursery|pre-?school|sixth form|pru|day nursery|c of e primary)"
+    r"nursery|pre-?school|sixth form|pru|pupil referral unit|day nursery|c of e primary)"
 )
 SCHOOL = re.compile(
-    rf"(?<![\w'’-])(?:St\.? |Saint )?(?:[A-Z][A-Za-z'’-]*(?:'s)? (?:and |& )?){{1,4}}"
-    rf"(?i:{_SCHOOL})\b"
+    rf"(?<![\w'’-])(?:St\.? |Saint )?(?:[A-Z][A-Za-z'’-]*(?:'s)? (?:(?:and |& )(?=[A-Z]))?){{1,4}}"
+    rf"(?:(?i:{_SCHOOL})|Grammar)\b"
     rf"(?i:(?: school| academy))?",
+)
+# A school given where a form or a sentence asks for one: "School/setting: Elm Tree Pre-School"
+# on its own line, or "school (Little Acorns Westfield)" in brackets after the school word. A
+# setting's own name need not carry a school word ("Little Acorns").
+SCHOOL_FIELD = re.compile(
+    r"(?im:^[ \t•*-]*(?:school|setting|nursery|education)(?:\s*/\s*(?:setting|nursery|college))?"
+    r"[ \t]*:[ \t]*((?-i:[A-Z][\w'’&.-]*)(?:[ \t]+(?:(?-i:[A-Z][\w'’&.-]*)|of|the|and|&))*)"
+    r"[ \t]*$)"
+    r"|\b(?i:school|nursery|setting|college)\s*\(\s*((?:[A-Z][\w'’&-]*\s+){0,4}[A-Z][\w'’&-]*)"
+    r"\s*\)"
 )
 SCHOOL_LOWER = re.compile(
     rf"\b(?:attends|attending|goes to|go to|at|from|pupil at|year \d+ at|excluded from|"
@@ -283,7 +359,10 @@ def numbers(text: str) -> Iterator[Candidate]:
         if digits[0] != "0" and nhs.is_valid(digits):
             yield T.NHS_NUMBER, m.start(), m.end(), 0.95
             taken.append((m.start(), m.end()))
-        elif cue:
+        elif cue or (
+            NHS_SHAPE.fullmatch(m.group(0))
+            and NHS_CUE_IN_SENTENCE.search(text, max(0, m.start() - 60), m.start())
+        ):
             yield T.NHS_NUMBER, m.start(), m.end(), 0.6  # mistyped but announced as NHS
             taken.append((m.start(), m.end()))
     nhs_numbers = Spans(taken)
@@ -297,21 +376,49 @@ def numbers(text: str) -> Iterator[Candidate]:
             if sum(c.isdigit() for c in value) >= 4 or upn.is_valid(value):
                 glued = GLUED_PREFIX.search(text, max(0, ref.start() - 6), ref.start())
                 start = glued.start() if glued else ref.start()
-                taken.append((start, ref.start() + len(value)))
-                reach = max(reach, ref.start() + len(value))
-                yield T.CASE_REFERENCE, start, ref.start() + len(value), 0.9
-    # Incident numbers never overlap one another (finditer), so only what was taken before
-    # this loop needs asking, through one index.
-    earlier = Spans(taken)
-    for m in INCIDENT.finditer(text):
-        if not earlier.stabs(m.start()):
-            taken.append(m.span())
-            yield T.CASE_REFERENCE, m.start(), m.end(), 0.85
+                for s, e in _listed_refs(text, start, ref.start() + len(value)):
+                    taken.append((s, e))
+                    reach = max(reach, e)
+                    yield T.CASE_REFERENCE, s, e, 0.9
+    # Codes of one shape never overlap one another (finditer), so only what was taken before
+    # each loop needs asking, through one index.
+    for pattern in (INCIDENT, GLUED_CODE, SPACED_CODE):
+        earlier = Spans(taken)
+        for m in pattern.finditer(text):
+            if pattern is not INCIDENT and TICKET_BEFORE.search(
+                text, max(0, m.start() - 60), m.start()
+            ):
+                continue
+            hyphen = pattern is GLUED_CODE and m.group("hyphen")
+            if hyphen and not CASEWORK_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                continue
+            if not earlier.overlaps(m.start(), m.end()):
+                taken.append(m.span())
+                yield T.CASE_REFERENCE, m.start(), m.end(), 0.85
     taken.extend(m.span() for m in PHONE.finditer(text))
     covered = Spans(taken)
     for m in LONG_NUMBER.finditer(text):
         if not covered.stabs(m.start()):
             yield T.CASE_REFERENCE, m.start(), m.end(), 0.5
+
+
+def _listed_refs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """A reference found after its cue, then each reference listed after it.
+
+    "Refs: EH/2024/5619 / LCS-1564273": the cue names the list, not only its first item. A
+    listed item needs four digits and is not a date ("ref 123456, 14/05/2026" is a date).
+    """
+    yield start, end
+    for _ in range(8):
+        gap = REF_LIST_GAP.match(text, end)
+        ref = REF_TOKEN.match(text, gap.end()) if gap and gap.end() > end else None
+        if ref is None:
+            return
+        value = ref.group(0).rstrip("/-")
+        if sum(c.isdigit() for c in value) < 4 or DATE.fullmatch(value):
+            return
+        start, end = ref.start(), ref.start() + len(value)
+        yield start, end
 
 
 def vehicles(text: str) -> Iterator[Candidate]:
@@ -325,6 +432,9 @@ def handles(text: str) -> Iterator[Candidate]:
     """@handles (not e-mails) and handles named after a platform."""
     for m in HANDLE.finditer(text):
         yield T.SOCIAL_HANDLE, m.start(), m.start() + len(m.group(0).rstrip(".")), 0.8
+    for m in HANDLE_BEFORE_PLATFORM.finditer(text):
+        yield T.SOCIAL_HANDLE, m.start(1), m.end(1), 0.8
+    yield from _spans(PROFILE_URL, text, T.SOCIAL_HANDLE, 0.85)
     for m in PLATFORM_HANDLE.finditer(text):
         handle = m.group(1).rstrip(".")
         if len(handle.lstrip("@")) >= 3:
@@ -363,6 +473,8 @@ def addresses(text: str) -> Iterator[Candidate]:
         body = m.group("body")
         if ":" in m.group("colon") or _PLACE_NAMED.search(body):
             yield T.ADDRESS, m.start("body"), m.end("body"), 0.85
+    for m in PLACED_AT_STREET.finditer(text):
+        yield T.ADDRESS, m.start(1), m.end(1), 0.75
     for m in DESCRIBED.finditer(text):
         start = m.start(1) if m.group(1) else m.start()
         yield T.ADDRESS, start, m.end(), 0.75
@@ -390,6 +502,9 @@ def schools(text: str) -> Iterator[Candidate]:
         rest = m.group(0)[lead.end() :].split() if lead else []
         if lead and len(rest) > 1 and rest[0].lower() not in GENERIC_SCHOOL_WORDS:
             yield T.SCHOOL, m.start() + lead.end(), m.end(), 0.8
+    for m in SCHOOL_FIELD.finditer(text):
+        g = 1 if m.group(1) else 2
+        yield T.SCHOOL, m.start(g), m.end(g), 0.75
     for m in SAINT_AFTER_SCHOOL_CUE.finditer(text):
         yield T.SCHOOL, m.start(1), m.end(1), 0.75
     for m in SAINT_SCHOOL.finditer(text):

@@ -36,6 +36,27 @@ PROFESSIONAL_NEAR = re.compile(
     r"updates?|centre|consult|joint visit|logged|safeguarding)\b",
     re.IGNORECASE,
 )
+# A role asked for, not held: "Kayleigh & Nathan Pyke – SW to be allocated".
+ROLE_AS_NEED = re.compile(
+    r"\s+(?:to\s+be\s+|not\s+yet\s+|still\s+|now\s+)?(?:allocated|assigned|needed|required|"
+    r"requested|tbc|tba)\b",
+    re.IGNORECASE,
+)
+# After a dash, a role that goes on to a verb opens a new clause rather than naming the
+# person before it: "re Tegan – the HV has mum's old number" (not "Tegan, the HV").
+ROLE_VERB_AFTER = re.compile(
+    r"\s+(?:has|have|had|is|was|says|said|will|can|could|called|rang|phoned|reported|wants|"
+    r"needs|thinks|knows|asked)\b",
+    re.IGNORECASE,
+)
+
+
+def _new_clause(text: str, role: re.Match[str]) -> bool:
+    """A dash, then a role and its verb: the role is the subject of a new clause."""
+    dashed = role.group(0).lstrip()[:1] in ("–", "-")
+    return dashed and bool(ROLE_VERB_AFTER.match(text, role.end()))
+
+
 STAFF_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Nurse", "PC", "DC", "DS")
 # A name finding lying inside these is never family data, whatever it looks like.
 _PRIORITY = {FindingType.NAME: 0, FindingType.AGE: 1, FindingType.CASE_REFERENCE: 1}
@@ -136,7 +157,12 @@ class Screener:
 
     def _protected(self, text: str, author: Author) -> list[Span]:
         """Spans that must stay: vocabulary, staff names, the author, links and domains."""
-        spans = [m.span() for m in URL.finditer(text)]
+        profiles = [m.span() for m in patterns.PROFILE_URL.finditer(text)]
+        spans = [
+            m.span()
+            for m in URL.finditer(text)
+            if not any(s < m.end() and m.start() < e for s, e in profiles)
+        ]
         if self._protect:
             spans.extend(m.span() for m in self._protect.finditer(text))
         parts = author.name.split()
@@ -184,7 +210,8 @@ class Screener:
         start, end, _ = span
         if text[end : end + 2] in ("'s", "’s"):
             return False
-        if self._role_after.match(text, end):
+        role = self._role_after.match(text, end)
+        if role and not ROLE_AS_NEED.match(text, role.end()) and not _new_clause(text, role):
             return True
         title = TITLE_BEFORE.search(text, max(0, start - 6), start)
         if title and SCHOOL_AFTER.match(text, end):

@@ -403,3 +403,283 @@ def test_schools_by_saint_and_juniors(
 def test_a_saints_name_alone_is_kept(screener: Screener, priya: Author) -> None:
     text = "the hall at St Anne's is booked for the parents group"
     assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "handle"),
+    [
+        ("she talks to him from tegs.pyke09 on Snapchat most nights", "tegs.pyke09"),
+        ("Kayden is messaging older lads as kb_2011 via Instagram", "kb_2011"),
+        ("dad posts as storm.brown.4 on TikTok about the school", "storm.brown.4"),
+    ],
+)
+def test_handle_written_before_its_platform(
+    screener: Screener, priya: Author, text: str, handle: str
+) -> None:
+    assert found(screener, text, priya).get(handle) is T.SOCIAL_HANDLE
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["facebook.com/tegan.pyke.311", "tiktok.com/@kayden.b12", "https://www.instagram.com/rowanx_"],
+)
+def test_profile_link_is_a_handle_not_a_protected_link(
+    screener: Screener, priya: Author, url: str
+) -> None:
+    text = f"mum has been using {url} to contact the children"
+    assert found(screener, text, priya).get(url) is T.SOCIAL_HANDLE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she keeps posting on TikTok late at night",
+        "the guidance is on www.northdown.gov.uk and facebook.com has a report button",
+        "we met at 10.30 on Teams and she showed me Snapchat settings",
+    ],
+)
+def test_platform_talk_without_a_handle_is_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("already on a child protection plan (CP7318) so not for us", "CP7318"),
+        ("school have made a referral (R3381042) this morning", "R3381042"),
+        ("Kayden already has a plan, CPP-512, with the locality team", "CPP-512"),
+        ("Refs: EH/2025/8812 and WMP/24/55120 for the file", "WMP/24/55120"),
+        ("reported to police under NDP/23/41187 last night", "NDP/23/41187"),
+        ("front door contact MASH 40917 closed NFA", "MASH 40917"),
+    ],
+)
+def test_case_references_by_shape(screener: Screener, priya: Author, text: str, ref: str) -> None:
+    assert found(screener, text, priya).get(ref) is T.CASE_REFERENCE
+
+
+def test_references_listed_after_one_cue(screener: Screener, priya: Author) -> None:
+    text = "Refs: EH/2025/8812 / LCS 99123 / 20018847"
+    got = found(screener, text, priya)
+    assert all(got.get(r) is T.CASE_REFERENCE for r in ("EH/2025/8812", "LCS 99123", "20018847"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IT ticket INC0077412 is open, fix expected by 12",
+        "the ticket for the new laptops is CHG0011823 if anyone asks",
+        "traffic on the A6033 and M62 again, running late",
+        "ref 450012, review on 14/05/2026 at the centre",
+    ],
+)
+def test_codes_that_are_not_family_references(screener: Screener, priya: Author, text: str) -> None:
+    got = found(screener, text, priya)
+    assert not any(k in got for k in ("INC0077412", "CHG0011823", "A6033", "14/05/2026"))
+
+
+# Mistyped NHS numbers (the check digit fails) announced by an NHS cue earlier in the sentence.
+@pytest.mark.parametrize(
+    ("text", "nhs"),
+    [
+        ("I must write the NHS number of the baby, it is 4011234560, on the form", "4011234560"),
+        ("The NHS of the older boy is 401 123 4568 I think", "401 123 4568"),
+        ("NHS no for Storm on the letter was 401-123-4569", "401-123-4569"),
+    ],
+)
+def test_mistyped_nhs_number_announced_in_its_sentence(
+    screener: Screener, priya: Author, text: str, nhs: str
+) -> None:
+    assert found(screener, text, priya).get(nhs) is T.NHS_NUMBER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NHS number to follow. Order 4011234561 was for the new chairs",
+        "the NHS trust booked it, invoice 4011 2345 62 attached",
+    ],
+)
+def test_unannounced_or_regrouped_ten_digits_without_checksum_are_not_nhs(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert T.NHS_NUMBER not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("• Kayden – 11, Fellside Primary\n• Tegan – 3 m/o", "11"),
+        ("• Kayden – 11, Fellside Primary\n• Tegan – 3 m/o", "3 m/o"),
+        ("• Rowan – seven, Fellside Primary", "seven"),
+        ("Children: Tegan Pyke (fourteen) and Rowan (9)", "fourteen"),
+        ("Children: Tegan Pyke, twelve, Fellside Primary", "twelve"),
+        ("two children, Kayden (4) and Rowan (18m), at nan's", "18m"),
+        ("baby Storm is 5mo and feeding well", "5mo"),
+        ("Children: Tegan Pyke, 9 and Rowan Pyke, newborn.", "newborn"),
+        ("update on Kayden: he turned 12 last week", "12"),
+        ("she sees the twins, who are three, at weekends", "three"),
+    ],
+)
+def test_ages_in_child_entries_words_and_months(
+    screener: Screener, priya: Author, text: str, age: str
+) -> None:
+    assert found(screener, text, priya).get(age) is T.AGE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Level 3 – 2, Level 4 – 5 this week",
+        "he is one of the few who turned up on time",
+        "we need two more volunteers, she is two minutes away",
+        "the room is 22m long and the car park holds 40",
+    ],
+)
+def test_counts_and_measures_are_not_ages(screener: Screener, priya: Author, text: str) -> None:
+    assert T.AGE not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "school"),
+    [
+        ("Tegan goes to Fellside Grammar and is doing well", "Fellside Grammar"),
+        (
+            "Kayden is now at Brookmoor Pupil Referral Unit three days",
+            "Brookmoor Pupil Referral Unit",
+        ),
+        (
+            "Child: Kayden Pyke\nSchool/setting: Little Acorns Westfield\nNeed: SEND",
+            "Little Acorns Westfield",
+        ),
+        ("Nursery: Tiny Steps Ashby", "Tiny Steps Ashby"),
+        (
+            "is Rowan known to u? school (Little Acorns Westfield) ringing me",
+            "Little Acorns Westfield",
+        ),
+    ],
+)
+def test_schools_by_grammar_pru_field_and_bracket(
+    screener: Screener, priya: Author, text: str, school: str
+) -> None:
+    assert found(screener, text, priya).get(school) is T.SCHOOL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "spelling and grammar support is on the learning hub",
+        "School: closed for INSET on Friday",
+        "the school (as usual) rang at 9",
+    ],
+)
+def test_school_words_without_a_named_school_are_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert T.SCHOOL not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "dob"),
+    [
+        ("is Tegan Pyke (4 June 19) already known to you?", "4 June 19"),
+        ("Siblings: Rowan (Sep 18) and the baby", "Sep 18"),
+        ("the girl Storm she born the 3rd of May 2015, the boy later", "the 3rd of May 2015"),
+    ],
+)
+def test_birth_dates_with_two_digit_years_and_spoken(
+    screener: Screener, priya: Author, text: str, dob: str
+) -> None:
+    assert found(screener, text, priya).get(dob) is T.DATE_OF_BIRTH
+
+
+def test_a_month_and_day_meeting_is_not_a_birth_date(screener: Screener, priya: Author) -> None:
+    text = "consult moved to Mar 26 at 10:00, room 2"
+    assert screener.screen(text, priya).redacted == text
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("they have been at 12 Weaver Side for years", "12 Weaver Side"),
+        ("they have been at 8 Tanyard Walk, Upper Ashby for years", "8 Tanyard Walk, Upper Ashby"),
+        ("can you collect Tegan at 4 Ridge Mews, Upper Ashby?", "4 Ridge Mews, Upper Ashby"),
+        ("thanks – re the family at Beacon View, booked you in", "Beacon View"),
+        ("the Pyke family at Colliery Bank again, police out", "Colliery Bank"),
+    ],
+)
+def test_addresses_with_other_street_kinds_and_two_word_towns(
+    screener: Screener, priya: Author, text: str, address: str
+) -> None:
+    assert found(screener, text, priya).get(address) is T.ADDRESS
+
+
+def test_a_team_at_a_named_place_is_not_an_address(screener: Screener, priya: Author) -> None:
+    text = "the panel meets at Beacon View Library and the team at Quay Side Hub"
+    assert T.ADDRESS not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("List:\n1) Okafor – Tegan and brother, mum Leanne\n2) Rudd – Kayden 6", "Okafor"),
+        ("Two for the list:\n1) Okafor – Holly and brother, mum Leanne", "Holly"),
+        ("Outcomes:\n- Marsh (Storm Rudd, 7) – step up agreed", "Marsh"),
+        ("Outcomes:\n- Leanne & Darren Pyke – SW to be allocated, worker Priya", "Darren Pyke"),
+        ("re Tegan – the HV has mum's old number", "Tegan"),
+        ("re Grace – the HV has a new number for mum", "Grace"),
+        ("I'd rather not go through the Okafor details here.", "Okafor"),
+        ("consult please. Mrs Kaur (Jaspreet, 38), 3 children", "Kaur"),
+    ],
+)
+def test_names_by_list_entry_subject_and_case_cues(
+    screener: Screener, priya: Author, text: str, name: str
+) -> None:
+    assert found(screener, text, priya).get(name) is T.NAME
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Agenda:\n1) Budget – Priya to present\n2) Rota – see sheet",
+        "re Panel – moved to Thursday",
+        "re Early Help – the new form is live",
+        "Cover: Priya Shah – SW for the locality this week",
+        "the HV has mum's old number and dad's new one",
+    ],
+)
+def test_list_heads_and_subjects_without_a_family_are_kept(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert T.NAME not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ashby Crisis Service have a new duty number, 01632 960777, from Monday",
+        "Mr Ferreira – his direct line is 01632 960778 if you need the school",
+        "urgent safeguarding to the Front Door on 01632 960779",
+    ],
+)
+def test_service_and_desk_lines_are_not_family_phones(
+    screener: Screener, priya: Author, text: str
+) -> None:
+    assert T.PHONE not in screener.screen(text, priya).types()
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("mum left Ashby Recovery Project and school are worried", "Project and school"),
+        ("Mum is on Pension Credit, NI QQ 12 34 56 A, and debt advice", "Pension Credit"),
+        ("12/3/26 – nan phoned worried about Kayden\n14-3-26 – home visit, no answer", "14-3-26"),
+    ],
+)
+def test_services_benefits_and_chronology_dates_are_kept(
+    screener: Screener, priya: Author, text: str, kept: str
+) -> None:
+    result = screener.screen(text, priya)
+    start = text.index(kept)
+    assert not any(f.start < start + len(kept) and start < f.end for f in result.findings)
