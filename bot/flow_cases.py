@@ -30,7 +30,7 @@ from cards.flow_case import (
     step_form,
     step_title,
 )
-from domain.process.engine import Case, Event, Refused, Staff, available, owners, tasks
+from domain.process.engine import Case, Event, Refused, available, owners, tasks
 from domain.process.model import Flow, Transition
 from services.directory import Directory, StaffPerson
 from services.flow_cases import FLOW_NOTICE_PREFIX, FlowCaseService
@@ -114,7 +114,7 @@ class FlowCases:
         found = await self._found(turn_context, data)
         if isinstance(found, dict):
             return found
-        view, transition = found
+        _, view, transition = found
         if transition is None:
             return invokes.card_replacement(case_card(view, problem=_NOT_OPEN))
         return invokes.card_replacement(step_form(view, transition))
@@ -123,9 +123,7 @@ class FlowCases:
         found = await self._found(turn_context, data)
         if isinstance(found, dict):
             return found
-        view, transition = found
-        person = await sender_of(turn_context, self._directory)
-        assert person is not None  # _found checked
+        person, view, transition = found
         verb, version = str(data.get("step") or ""), _version(data.get("version"))
         try:
             case = await self._service.take(
@@ -135,11 +133,11 @@ class FlowCases:
             current = await self._service.get(view.case.id)
             if current is not None:
                 view = await self._case_view(current[0], current[1], person)
-            if transition is not None and transition.form and current is not None:
-                if current[0].version == view.case.version and version == view.case.version:
-                    return invokes.card_replacement(
-                        step_form(view, transition, problem=str(refused))
-                    )
+            # A form the case has not moved away from comes back with the reason; a card
+            # someone else's step overtook shows the case as it is now.
+            fresh = current is not None and version == view.case.version
+            if transition is not None and transition.form and fresh:
+                return invokes.card_replacement(step_form(view, transition, problem=str(refused)))
             return invokes.card_replacement(case_card(view, problem=str(refused)))
         title = step_title(transition) if transition else verb
         after = await self._case_view(case, view.flow, person)
@@ -149,13 +147,13 @@ class FlowCases:
         found = await self._found(turn_context, data)
         if isinstance(found, dict):
             return found
-        return invokes.card_replacement(case_card(found[0]))
+        return invokes.card_replacement(case_card(found[1]))
 
     async def _found(
         self, turn_context: TurnContext, data: Mapping[str, Any]
-    ) -> tuple[CaseView, Transition | None] | dict[str, Any]:
-        """The viewer's view of the case the card names and the step it asks for (None when
-        it is not theirs to take now), or the answer to give instead."""
+    ) -> tuple[StaffPerson, CaseView, Transition | None] | dict[str, Any]:
+        """Who pressed, their view of the case the card names and the step it asks for (None
+        when it is not theirs to take now), or the answer to give instead."""
         person = await sender_of(turn_context, self._directory)
         if person is None:
             return invokes.card_message(NOT_KNOWN)
@@ -165,19 +163,19 @@ class FlowCases:
         case, flow = found
         view = await self._case_view(case, flow, person)
         verb = str(data.get("step") or "")
-        return view, next((t for t in view.steps if t.verb == verb), None)
+        return person, view, next((t for t in view.steps if t.verb == verb), None)
 
     async def _case_view(self, case: Case, flow: Flow, person: StaffPerson) -> CaseView:
-        staff = await self._service.staff()
-        names = {p.id: p.name for p in await self._directory.everyone()}
+        people = await self._directory.everyone()  # once: names and roles from one read
+        staff = self._service.staff_of(people)
         me = self._service.member(person)
         return CaseView(
             flow=flow,
             case=case,
             steps=available(flow, case, me, staff),
             tasks=tasks(flow, case, self._service.calendar),
-            names=names,
-            members=staff.members,
+            names={p.id: p.name for p in people},
+            staff=staff,
             choices=self._service.choices,
             timezone=self._timezone,
         )
@@ -225,7 +223,7 @@ def _notice_line(message: OutboxMessage, view: CaseView) -> str:
     flow, case = view.flow, view.case
     state = flow.state(case.state)
     stage = state.label if state else case.state
-    owner_ids = owners(flow, case, _staff_of(view))
+    owner_ids = owners(flow, case, view.staff)
     owner = ", ".join(view.names.get(i, "someone") for i in owner_ids) or "nobody"
     kind = message.kind.removeprefix(FLOW_NOTICE_PREFIX)
     if kind == "owner":
@@ -253,7 +251,3 @@ def _event_of(key: str, case: Case) -> Event | None:
         return None
     seq = int(key[1:])
     return next((e for e in case.events if e.seq == seq), None)
-
-
-def _staff_of(view: CaseView) -> Staff:
-    return Staff(tuple(view.members))

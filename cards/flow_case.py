@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cards.common import card, execute, facts, local_time, plain, text
-from domain.process.engine import Case, Choices, Member, Staff, TaskStatus, person_options
+from domain.process.engine import Case, Choices, Event, Staff, TaskStatus, person_options
 from domain.process.model import Flow, FormField, Transition
 
 VERB_FLOW_OPEN = "flow_open"
@@ -43,7 +43,7 @@ class CaseView:
     steps: Sequence[Transition]
     tasks: Sequence[TaskStatus]
     names: Mapping[str, str]
-    members: Sequence[Member]
+    staff: Staff
     choices: Choices
     timezone: str
 
@@ -53,7 +53,7 @@ class _Inputs:
     flow: Flow
     case: Case | None
     choices: Choices
-    members: Sequence[Member]
+    staff: Staff
     names: Mapping[str, str]
 
     def input(self, f: FormField) -> dict[str, Any]:
@@ -90,11 +90,7 @@ class _Inputs:
     def _choices(self, f: FormField) -> list[tuple[str, str]]:
         if f.type == "person":
             case = self.case
-            people = (
-                person_options(self.flow, f, case, Staff(tuple(self.members)))
-                if case is not None
-                else ()
-            )
+            people = person_options(self.flow, f, case, self.staff) if case is not None else ()
             return [(self.names.get(m.id, "Someone"), m.id) for m in people]
         options = self.choices.options(f)
         listed = f.options_from is not None or f.type == "area_team"
@@ -120,7 +116,7 @@ def opening_form(
     problem: str | None = None,
 ) -> dict[str, Any]:
     """The form that opens a case of `flow`; the person's own service preselected."""
-    inputs = _Inputs(flow, None, choices, (), {})
+    inputs = _Inputs(flow, None, choices, Staff(()), {})
     body = [
         text(plain(flow.label), weight="Bolder", size="Medium"),
         *_notice(problem),
@@ -163,16 +159,12 @@ def case_card(
         *_notice(problem),
         facts(pairs),
         text("Trail", weight="Bolder", spacing="Medium"),
-        *[
-            text(plain(_trail_line(view, e.seq - 1)), isSubtle=True, spacing="None")
-            for e in case.events
-        ],
+        *[text(plain(_trail_line(view, e)), isSubtle=True, spacing="None") for e in case.events],
     ]
     return card(body, [_step_action(t, case) for t in view.steps])
 
 
-def _trail_line(view: CaseView, index: int) -> str:
-    event = view.case.events[index]
+def _trail_line(view: CaseView, event: Event) -> str:
     transition = next((t for t in view.flow.all_transitions if t.verb == event.verb), None)
     what = step_title(transition) if transition else humanise(event.verb.split(":")[-1])
     who = view.names.get(event.actor_id or "", "the system") if event.actor_id else "the system"
@@ -188,7 +180,7 @@ def _step_action(t: Transition, case: Case) -> dict[str, Any]:
 def step_form(view: CaseView, t: Transition, *, problem: str | None = None) -> dict[str, Any]:
     """The form of step `t` on the case, as the viewer fills it in."""
     case = view.case
-    inputs = _Inputs(view.flow, case, view.choices, view.members, view.names)
+    inputs = _Inputs(view.flow, case, view.choices, view.staff, view.names)
     body = [
         text(f"{step_title(t)} · {case.reference}", weight="Bolder", size="Medium"),
         *_notice(problem),

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol
@@ -32,14 +31,13 @@ from domain.process.engine import (
     take,
 )
 from domain.process.model import Flow, Process
-from domain.process.timing import Firing
 from services.clock import Clock
 from services.directory import Directory, StaffPerson
 from services.ports import ConcurrentUpdateError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FlowCaseService", "FlowNotice", "Refused"]
+__all__ = ["FlowCaseService", "Refused"]
 
 FLOW_NOTICE_PREFIX = "flow_"
 # The reference prefix of each flow's cases; a flow not named here uses its key's initials.
@@ -89,16 +87,6 @@ class FlowUnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> FlowUnitOfWork: ...
 
 
-@dataclass(frozen=True)
-class FlowNotice:
-    """A case notice as the outbox holds it, read back to be sent."""
-
-    case: Case
-    flow: Flow
-    kind: str
-    why: str
-
-
 class FlowCaseService:
     """Open, step and time cases of the profile's flows (all but step up, which has its own)."""
 
@@ -145,7 +133,11 @@ class FlowCaseService:
 
     async def staff(self) -> Staff:
         """Everyone in the directory, for role checks and whom to tell."""
-        return Staff(tuple(self.member(p) for p in await self._directory.everyone()))
+        return self.staff_of(await self._directory.everyone())
+
+    def staff_of(self, people: Sequence[StaffPerson]) -> Staff:
+        """These people as the flows see them."""
+        return Staff(tuple(self.member(p) for p in people))
 
     def may_open(self, flow: Flow, person: StaffPerson) -> bool:
         """Whether `person` could open a case of `flow` for their own service."""
@@ -171,7 +163,7 @@ class FlowCaseService:
                 now=now,
             )
             await uow.flow_cases.add(step.case)
-            await _enqueue(uow, step.case, step.notices, now)
+            await _enqueue(uow, step.case.id, f"v{step.case.version}", step.notices, now)
         log.info("flow.opened", extra={"flow": flow.key, "case_id": step.case.id})
         return step.case
 
@@ -208,7 +200,7 @@ class FlowCaseService:
                 )
             except ConcurrentUpdateError:
                 raise Refused("Someone changed this case at the same moment: look again.") from None
-            await _enqueue(uow, step.case, step.notices, now)
+            await _enqueue(uow, step.case.id, f"v{step.case.version}", step.notices, now)
         log.info("flow.step", extra={"flow": flow.key, "case_id": case_id, "verb": verb})
         return step.case
 
@@ -252,7 +244,7 @@ class FlowCaseService:
                     continue  # another instance fired it first
                 step = fire(flow, case, firing, staff, now)
                 case = step.case
-                await _enqueue_firing(uow, case, firing, step.notices, now)
+                await _enqueue(uow, case.id, firing.key, step.notices, now)
                 fired += 1
                 log.info("flow.timer", extra={"case_id": case.id, "timer": firing.timer})
             if case.version != read_version:  # a timer moved the case
@@ -274,21 +266,10 @@ def _ended(flow: Flow, case: Case) -> bool:
 
 
 async def _enqueue(
-    uow: FlowUnitOfWork, case: Case, notices: tuple[Notice, ...], now: datetime
+    uow: FlowUnitOfWork, case_id: str, key: str, notices: tuple[Notice, ...], now: datetime
 ) -> None:
-    """The step's notices, keyed by the version it made (a retried step sends no second set)."""
+    """The notices of a step (keyed by the version it made) or a firing (by its once-only
+    key), so a retried step or firing sends no second set."""
     rows = [(notice_kind(n), n.person_id) for n in notices]
     if rows:
-        await uow.outbox.enqueue_case(case.id, f"v{case.version}", rows, at=now)
-
-
-async def _enqueue_firing(
-    uow: FlowUnitOfWork,
-    case: Case,
-    firing: Firing,
-    notices: tuple[Notice, ...],
-    now: datetime,
-) -> None:
-    rows = [(notice_kind(n), n.person_id) for n in notices]
-    if rows:
-        await uow.outbox.enqueue_case(case.id, firing.key, rows, at=now)
+        await uow.outbox.enqueue_case(case_id, key, rows, at=now)

@@ -417,15 +417,7 @@ def _notices(
 ) -> tuple[Notice, ...]:
     """The transition's notify effects, then the hand-over notices; the actor is not told
     of their own step, and nobody is told twice."""
-    found: dict[str, Notice] = {}
-    if flow.notify_on_handover:
-        was = set(owners(flow, before, staff)) if before is not None else set()
-        now_owners = owners(flow, after, staff)
-        for person in now_owners:
-            if person not in was:
-                found[person] = Notice(person, "owner", transition.verb, "owner", mention=True)
-        for person in sorted(was - set(now_owners)):
-            found[person] = Notice(person, "previous_owner", transition.verb, "released")
+    found = _owner_change(flow, before, after, staff, transition.verb)
     for effect in transition.effects:
         if effect.kind != "notify":
             continue
@@ -435,6 +427,24 @@ def _notices(
                     person, Notice(person, role, transition.verb, "step", effect.mention)
                 )
     return tuple(n for n in found.values() if n.person_id != actor_id)
+
+
+def _owner_change(
+    flow: Flow, before: Case | None, after: Case, staff: Staff, why: str
+) -> dict[str, Notice]:
+    """Whoever becomes an owner (@mentioned) and whoever stops being one, when the flow
+    notifies on hand-over; by person."""
+    found: dict[str, Notice] = {}
+    if not flow.notify_on_handover:
+        return found
+    was = set(owners(flow, before, staff)) if before is not None else set()
+    now_owners = owners(flow, after, staff)
+    for person in now_owners:
+        if person not in was:
+            found[person] = Notice(person, "owner", why, "owner", mention=True)
+    for person in sorted(was - set(now_owners)):
+        found[person] = Notice(person, "previous_owner", why, "released")
+    return found
 
 
 def _who(flow: Flow, transition: Transition) -> str:
@@ -526,9 +536,5 @@ def fire(flow: Flow, case: Case, firing: Firing, staff: Staff, now: datetime) ->
     at = require_aware(now)
     event = Event(len(case.events) + 1, f"timer:{timer.key}", at, None, moves[0])
     after = replace(after, state=moves[0], version=case.version + 1, events=(*case.events, event))
-    if flow.notify_on_handover:
-        was, now_owners = set(owners(flow, case, staff)), owners(flow, after, staff)
-        for person in now_owners:
-            if person not in was:
-                notices[person] = Notice(person, "owner", timer.key, "owner", mention=True)
+    notices.update(_owner_change(flow, case, after, staff, timer.key))
     return Step(after, event, tuple(notices.values()))
