@@ -51,6 +51,7 @@ from bench.common import (
 )
 from bench.echo_bot import create_echo_app
 from services.clock import MovableClock
+from settings import Settings
 from tests.support import activities as act
 from tests.support.databases import fresh_database, postgres_admin_url
 from tests.support.fake_connector import FakeConnector
@@ -230,6 +231,15 @@ async def stepup_round(
     )
 
 
+def unpaced_settings(database_url: str) -> Settings:
+    """Step Up's settings here: closed-loop users at machine speed send far faster than Teams
+    allows (about 100 calls a second), so paced sends would wait for Teams' windows and this
+    would time the waiting (and, past a held send's limit, fail as a lost card). This benchmark
+    measures our own work per turn, like the echo bot's, which is unpaced too; bench/load_bench.py
+    and bench/pacing_bench.py measure with pacing on."""
+    return local_settings(database_url, log_level="ERROR", pacing=False)
+
+
 async def bench_stepup(
     session: aiohttp.ClientSession,
     connector: FakeConnector,
@@ -239,7 +249,7 @@ async def bench_stepup(
     hook: PhaseHook = no_hook,
 ) -> list[Phase]:
     """Warm up, then every concurrency level on a freshly installed Step Up app."""
-    settings = local_settings(database_url, log_level="ERROR")
+    settings = unpaced_settings(database_url)
     bot = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
     await bot.start()
     try:
@@ -351,7 +361,7 @@ async def _profile_stepup(
     n: int,
 ) -> None:
     """A warm-up round, then the profiled round at the highest concurrency."""
-    settings = local_settings(database_url, log_level="ERROR")
+    settings = unpaced_settings(database_url)
     bot = BotUnderTest(settings, connector, clock=MovableClock(TUESDAY_10AM))
     await bot.start()
     try:
