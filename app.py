@@ -57,6 +57,8 @@ from services.details import DetailsService
 from services.directory import Directory
 from services.escalations import EscalationService
 from services.flow_cases import FlowCaseService
+from services.outbox_holds import HeldMessages
+from services.pacing import OUTBOX_WAIT_SECONDS
 from services.policy import Policy
 from services.queue import QueueService
 from services.rota import RotaService
@@ -353,6 +355,7 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
             flow_cases=runtime.flow_cases.deliver if runtime.flow_cases is not None else None,
         ),
         flow=flow,
+        holds=_holds(runtime.adapter),
     )
 
     runtime.deliver_outbox = escalations.dispatch
@@ -421,6 +424,13 @@ def _escalation_tick(runtime: Runtime) -> Callable[[], Awaitable[None]]:
             await details.purge_expired()
 
     return tick
+
+
+def _holds(adapter: PacedAdapter | None) -> HeldMessages | None:
+    """The outbox leaves a throttled message alone while the pacer has no slot for it."""
+    if adapter is None or adapter.pacer is None:
+        return None
+    return HeldMessages(adapter.pacer, patience=OUTBOX_WAIT_SECONDS)
 
 
 def _step_up_flow(profile: Profile) -> Flow | None:

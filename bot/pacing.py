@@ -30,6 +30,7 @@ from services.pacing import (
     TURN_WAIT_SECONDS,
     Pacer,
     Throttled,
+    conversation_key,
     pace,
     patience,
     retry_after_seconds,
@@ -116,7 +117,7 @@ class PacedAdapter(CloudAdapter):
                 extra={"http_status": 429, "duration_ms": round(retry_in * 1000)},
             )
             self._throttled(retry_in)
-            raise Throttled(retry_in) from error
+            raise Throttled(retry_in, conversation_key(conversation)) from error
 
     def _throttled(self, retry_in: float) -> None:
         if self.on_throttled is not None:

@@ -22,6 +22,7 @@ from domain.roles import Role
 from domain.timer_plan import LEGACY_TIMERS, People, plan
 from services.clock import Clock
 from services.directory import Directory
+from services.outbox_holds import HeldMessages
 from services.pacing import OUTBOX_WAIT_SECONDS, Throttled, patience
 from services.ports import (
     ConcurrentUpdateError,
@@ -82,6 +83,7 @@ class EscalationService:
         lease: timedelta = LEASE,
         send_timeout: float = SEND_TIMEOUT_SECONDS,
         flow: Flow | None = None,
+        holds: HeldMessages | None = None,
     ) -> None:
         if lease.total_seconds() <= send_timeout:
             raise ValueError("the lease must outlast a send, or a slow send is claimed twice")
@@ -93,6 +95,7 @@ class EscalationService:
         self._lease = lease
         self._send_timeout = send_timeout
         self._flow = flow
+        self._holds = holds
 
     async def tick(self) -> TickReport:
         """Escalate whatever is due, then deliver whatever is waiting."""
@@ -141,18 +144,27 @@ class EscalationService:
         for _ in range(MAX_BATCHES_PER_TICK):
             now = self._clock.now()
             token = uuid.uuid4().hex
+            held = self._holds.held_ids() if self._holds is not None else []
             async with self._uow() as uow:
                 batch = await uow.outbox.claim(
-                    now=now, until=now + self._lease, token=token, limit=CLAIM_BATCH
+                    now=now, until=now + self._lease, token=token, limit=CLAIM_BATCH, skip=held
                 )
             progress = False
+            still_held: list[int] = []
             for message in batch:
+                if self._holds is not None and self._holds.held(message.id):
+                    # Its conversation's slot went to an earlier message of this batch.
+                    still_held.append(message.id)
+                    continue
                 outcome = await self._deliver(message, token)
                 if outcome is True:
                     sent += 1
                 elif outcome is False:
                     failed += 1  # None: held back by Teams' rate limits, not a failure
                 progress = progress or outcome is not None
+            if still_held:
+                async with self._uow() as uow:
+                    await uow.outbox.release(still_held, token=token)
             # A batch only throttled is due again at once: claiming it again now would spin.
             if len(batch) < CLAIM_BATCH or not progress:
                 break
@@ -303,7 +315,10 @@ class EscalationService:
                     await self._notifier.deliver(message)
         except Throttled as throttled:
             # Due again at once, uncounted: the pacer holds it back until its slot (and wakes
-            # the scheduler then), whatever the dev clock says.
+            # the scheduler then), whatever the dev clock says; until then this process does
+            # not claim it again (nor load and draw it for nothing).
+            if self._holds is not None and throttled.conversation is not None:
+                self._holds.hold(message.id, throttled.conversation)
             async with self._uow() as uow:
                 await uow.outbox.mark_failed(
                     message.id,
@@ -315,6 +330,7 @@ class EscalationService:
             log.info("outbox.throttled", extra=ids)
             return None
         except Exception as exc:  # noqa: BLE001 - any failure is a failed attempt, retried
+            self._forget_hold(message.id)
             attempt = message.attempts + 1
             error = type(exc).__name__
             async with self._uow() as uow:
@@ -326,10 +342,15 @@ class EscalationService:
                 )
             log.warning("outbox.failed", extra={**ids, "attempt": attempt, "error_type": error})
             return False
+        self._forget_hold(message.id)
         async with self._uow() as uow:
             await uow.outbox.mark_sent(message.id, at=self._clock.now())
         log.info("outbox.sent", extra={**ids, "attempt": message.attempts + 1})
         return True
+
+    def _forget_hold(self, message_id: int) -> None:
+        if self._holds is not None:
+            self._holds.forget(message_id)
 
     async def _people(self) -> _People:
         # Looked up once per tick, outside any transaction: the directory may be a network call.

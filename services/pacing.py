@@ -64,9 +64,12 @@ LATE_SECONDS = 0.05
 class Throttled(Exception):
     """Not sent: Teams' limits (or its 429) allow the call only in `retry_in` seconds."""
 
-    def __init__(self, retry_in: float) -> None:
+    def __init__(self, retry_in: float, conversation: str | None = None) -> None:
         super().__init__(f"retry in {retry_in:.1f} s")
         self.retry_in = retry_in
+        # The conversation (as Teams counts it) whose limits held the call back, when known:
+        # the outbox leaves the message alone until that conversation has a slot again.
+        self.conversation = conversation
 
 
 def throttled(error: BaseException) -> bool:
@@ -148,18 +151,22 @@ class Pacer:
         now = self.now()
         self._forget_old(now)
         conversation = self._conversation(conversation_key(conversation_id))
-        stamps = conversation.stamps
-        start = max(now, conversation.blocked_until, stamps[-1] if stamps else now)
-        for window in self.windows:
-            if len(stamps) >= window.limit:
-                start = max(start, stamps[-window.limit] + window.seconds + self.margin)
-        at = self._app_slot(start)
+        at = self._app_slot(self._conversation_slot(conversation, now))
         wait = at - now
         if wait > max_wait:
             return wait, at
-        stamps.append(at)
+        conversation.stamps.append(at)
         insort(self._app, at)
         return wait, at
+
+    def wait(self, conversation_id: str) -> float:
+        """Seconds until the earliest slot `book` would give this conversation now (its own
+        windows, any 429 block, the app's window), booking nothing."""
+        now = self.now()
+        self._forget_old(now)
+        conversation = self._conversations.get(conversation_key(conversation_id))
+        start = now if conversation is None else self._conversation_slot(conversation, now)
+        return max(0.0, self._app_slot(start) - now)
 
     def release(self, conversation_id: str, at: float) -> None:
         """Give back the slot booked at `at` (the call did not go then)."""
@@ -181,6 +188,15 @@ class Pacer:
         return conversation.blocked_until - now
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _conversation_slot(self, conversation: _Conversation, now: float) -> float:
+        """The earliest time >= now that keeps every window of this conversation."""
+        stamps = conversation.stamps
+        start = max(now, conversation.blocked_until, stamps[-1] if stamps else now)
+        for window in self.windows:
+            if len(stamps) >= window.limit:
+                start = max(start, stamps[-window.limit] + window.seconds + self.margin)
+        return start
 
     def _conversation(self, key: str) -> _Conversation:
         conversation = self._conversations.get(key)
@@ -281,7 +297,7 @@ async def pace(pacer: Pacer | None, conversation_id: str) -> None:
         allowed = patience_left(pacer.now)
         wait, at = pacer.book(conversation_id, max_wait=allowed)
         if wait > allowed:
-            raise Throttled(wait)
+            raise Throttled(wait, conversation_key(conversation_id))
         if wait <= 0:
             return
         await asyncio.sleep(wait)

@@ -213,9 +213,19 @@ class OutboxStore(Protocol):
         ...
 
     async def claim(
-        self, *, now: datetime, until: datetime, token: str, limit: int
+        self,
+        *,
+        now: datetime,
+        until: datetime,
+        token: str,
+        limit: int,
+        skip: Collection[int] = (),
     ) -> list[OutboxMessage]:
-        """Lease pending messages that are due and not leased by anyone else."""
+        """Lease pending messages that are due, not leased by anyone else, and not in `skip`."""
+        ...
+
+    async def release(self, message_ids: Collection[int], *, token: str) -> None:
+        """Hand back leased messages untried: still due, attempts untouched."""
         ...
 
     async def claim_for(

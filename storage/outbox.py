@@ -113,20 +113,25 @@ class SqlOutbox:
         return [_message(r) for r in rows]
 
     async def claim(
-        self, *, now: datetime, until: datetime, token: str, limit: int
+        self,
+        *,
+        now: datetime,
+        until: datetime,
+        token: str,
+        limit: int,
+        skip: Collection[int] = (),
     ) -> list[OutboxMessage]:
-        """Lease pending rows that are due and free; PostgreSQL skips rows others are claiming."""
+        """Lease pending rows that are due and free, but not those in `skip`; PostgreSQL skips
+        rows others are claiming."""
+        due = and_(
+            _O.status == PENDING,
+            _O.next_attempt_at <= now,
+            or_(_O.claimed_until.is_(None), _O.claimed_until <= now),
+        )
+        if skip:
+            due = and_(due, _O.id.not_in(list(skip)))
         query = (
-            select(escalation_outbox)
-            .where(
-                and_(
-                    _O.status == PENDING,
-                    _O.next_attempt_at <= now,
-                    or_(_O.claimed_until.is_(None), _O.claimed_until <= now),
-                )
-            )
-            .order_by(_O.next_attempt_at, _O.id)
-            .limit(limit)
+            select(escalation_outbox).where(due).order_by(_O.next_attempt_at, _O.id).limit(limit)
         )
         if self._conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -141,6 +146,14 @@ class SqlOutbox:
             update(escalation_outbox)
             .where(_O.id.in_(ids))
             .values(claimed_until=until, claim_token=token)
+        )
+
+    async def release(self, message_ids: Collection[int], *, token: str) -> None:
+        """Hand back leased messages untried, still due, attempts untouched."""
+        await self._conn.execute(
+            update(escalation_outbox)
+            .where(_O.id.in_(list(message_ids)), _O.status == PENDING, _O.claim_token == token)
+            .values(claimed_until=None, claim_token=None)
         )
 
     async def mark_sent(self, message_id: int, *, at: datetime) -> None:

@@ -28,12 +28,15 @@ from domain.roles import Actor, Role
 from services.clock import MovableClock
 from services.directory import StaffPerson
 from services.escalations import LEASE, EscalationService, backoff
+from services.outbox_holds import HeldMessages
+from services.pacing import MARGIN_SECONDS, OUTBOX_WAIT_SECONDS, Pacer, Throttled
 from services.ports import OutboxMessage, Placement
 from storage import migrate
 from storage.db import create_engine
 from storage.escalation_queries import SqlEscalationUnitOfWork
 from storage.tables import escalation_outbox, escalations
 from storage.uow import SqlUnitOfWork
+from tests.unit.test_pacing import FakeTime, book
 
 LONDON = ZoneInfo("Europe/London")
 CAL = WorkingCalendar()
@@ -299,6 +302,45 @@ async def test_a_failing_send_is_retried_with_backoff_and_stays_visible_until_se
         900,
         900,
     ]
+
+
+async def test_a_throttled_message_is_left_alone_until_its_conversation_has_a_slot(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    """Every freed slot wakes the outbox; without the holds each wake claimed, loaded and drew
+    every message the pacer had refused, to be refused again (most of the CPU of a burst)."""
+    first, _ = engines
+    await post(first, london(TUESDAY, 10), urgent=False)
+    clock = MovableClock(london(TUESDAY, 17, 1))  # its four end-of-day messages are due
+    channel = "19:c@thread.tacv2"
+    pacer_time = FakeTime()
+    pacer = Pacer(now=pacer_time, jitter=lambda: 0.0)
+    book(pacer, pacer_time, channel, 60)  # the channel's 30 s window is full
+
+    def teams_limits(_message: OutboxMessage) -> BaseException | None:
+        wait = pacer.wait(channel)
+        return Throttled(wait, channel) if wait > OUTBOX_WAIT_SECONDS else None
+
+    notifier = Recorder(clock, fail=teams_limits)
+    escalate = EscalationService(
+        lambda: SqlEscalationUnitOfWork(first),
+        Staff(),
+        clock,
+        RULES,
+        notifier,
+        holds=HeldMessages(pacer, patience=OUTBOX_WAIT_SECONDS),
+    )
+    await escalate.tick()
+    assert len(notifier.tries) == 4 and set(notifier.tries.values()) == {1}
+    for _ in range(3):  # woken again and again while the window is still full
+        await escalate.dispatch()
+    assert set(notifier.tries.values()) == {1}  # not one tried again
+    assert [p.message.attempts for p in await escalate.pending()] == [0, 0, 0, 0]  # uncounted
+
+    pacer_time.t += 30 + MARGIN_SECONDS  # the window has room again
+    await escalate.dispatch()
+    assert set(notifier.sent_ids().values()) == {1} and len(notifier.sent_ids()) == 4
+    assert await escalate.pending() == []
 
 
 async def test_outbox_rows_hold_ids_and_kinds_only(

@@ -255,3 +255,33 @@ def test_a_throttled_turn_is_a_warning_with_a_busy_answer(caplog: pytest.LogCapt
     levels = {r.getMessage(): r.levelno for r in caplog.records}
     assert levels["turn.throttled"] == logging.WARNING
     assert levels["turn.failed"] == logging.ERROR
+
+
+def test_wait_tells_the_slot_book_would_give_without_booking_it() -> None:
+    clock = FakeTime()
+    pacer = Pacer(now=clock, jitter=lambda: 0.0)
+    assert pacer.wait("a:chat") == 0.0  # a conversation never used goes at once
+    book(pacer, clock, "a:chat", 7)
+    expected = 1 + MARGIN_SECONDS  # the 8th call waits for the 1 s window
+    assert pacer.wait("a:chat") == pytest.approx(expected)
+    assert pacer.wait("a:chat") == pytest.approx(expected)  # nothing was booked by asking
+    assert pacer.reserve("a:chat") == pytest.approx(expected)
+    assert pacer.wait("b:chat") == 0.0  # another conversation is free...
+
+
+def test_wait_counts_the_app_window_too() -> None:
+    clock = FakeTime()
+    pacer = Pacer(now=clock, jitter=lambda: 0.0)
+    for n in range(APP_WINDOW.limit):  # the app's calls for this second, one per conversation
+        pacer.reserve(f"c{n}:chat")
+    # ...until the app has used its window: a new conversation then waits like any other.
+    assert pacer.wait("new:chat") == pytest.approx(APP_WINDOW.seconds + MARGIN_SECONDS)
+
+
+async def test_a_refused_call_names_the_conversation_teams_counts_it_against() -> None:
+    clock = FakeTime()
+    pacer = Pacer(now=clock, jitter=lambda: 0.0)
+    book(pacer, clock, "19:c@thread.tacv2", 7)
+    with patience(0.1, now=clock), pytest.raises(Throttled) as refused:
+        await pace(pacer, "19:c@thread.tacv2;messageid=42")
+    assert refused.value.conversation == "19:c@thread.tacv2"
