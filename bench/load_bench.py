@@ -56,6 +56,7 @@ from bench.common import (
     quiet_logging,
 )
 from bench.echo_bot import create_echo_app
+from services.pacing import CONVERSATION_WINDOWS, MARGIN_SECONDS
 from tests.support import activities as act
 from tests.support.fake_connector import ConnectorCall, FakeConnector
 
@@ -75,9 +76,10 @@ INVOKE_BAR_MS = 5_000.0
 TENANT_RPS = 30
 
 START_LEAD_S = 0.2  # every task exists before the first post is due
-REPLY_WAIT_S = 60.0  # a card not in its thread by then counts as lost (slow is measured apart)
+REPLY_MARGIN_S = 60.0  # a card not in its thread this long after Teams' limits allow counts
+# as lost (slow is measured apart)
 QUIET_S = 0.5  # after the last press, how long the connector must stay idle to call it settled
-SETTLE_S = 10.0  # ...and the longest we wait for that
+SETTLE_S = 10.0  # ...and the longest we wait for that beyond Teams' limits
 BOT_START_S = 120.0  # a bot process must be listening by then
 PORT_PREFIX = "LOAD-BOT-PORT "  # the bot process's one stdout line
 RACE = "known bug: the press came while the post's turn was still storing the card's id"
@@ -104,6 +106,25 @@ class Burst:
     press_delay_s: float = 1.0  # Tom reads the card before pressing
     seed: int = 10
     connector_ms: float = 0.0  # how long the fake connector takes to answer each call
+
+    def paced_s(self) -> float:
+        """The least time Teams' limits on one channel allow for the burst's channel calls (a
+        card and, after the press, its update per post): every post is in the same channel,
+        whose replies count for the channel, 60 calls in any 30 s."""
+        calls = 2 * self.posts
+        return max((math.ceil(calls / w.limit) - 1) * w.seconds for w in CONVERSATION_WINDOWS)
+
+    def quiet_s(self) -> float:
+        """How long the connector may hear nothing while paced sends are still to come: up to
+        the longest window the burst's calls fill (a full window waits for its first call to
+        age out)."""
+        calls = 2 * self.posts
+        filled = [w.seconds + MARGIN_SECONDS for w in CONVERSATION_WINDOWS if calls > w.limit]
+        return max([QUIET_S, *filled])
+
+    def reply_wait_s(self) -> float:
+        """How long a post's card may take to reach its thread before it counts as lost."""
+        return self.paced_s() + REPLY_MARGIN_S
 
     def arrivals(self) -> list[Arrival]:
         """Post times uniform at random over the window (a Poisson process given its count, so
@@ -291,7 +312,7 @@ async def post_and_press(
 
     async def press() -> None:
         try:
-            ex.reply, seen = await target.connector.first_in(ex.thread, REPLY_WAIT_S)
+            ex.reply, seen = await target.connector.first_in(ex.thread, burst.reply_wait_s())
         except TimeoutError:
             return
         ex.reply_ms = (seen - ex.due) * 1000
@@ -342,7 +363,7 @@ def problem(count: int, total: int, what: str, examples: Sequence[object] = ()) 
     return [f"{count} of {total} {what}{shown}"]
 
 
-def check_answers(exchanges: Sequence[Exchange]) -> list[str]:
+def check_answers(exchanges: Sequence[Exchange], reply_wait_s: float) -> list[str]:
     """Every post answered 201; every press answered 200 with an Adaptive Card."""
     n = len(exchanges)
     bad_posts = [ex.post_status for ex in exchanges if ex.post_status != 201]
@@ -354,7 +375,9 @@ def check_answers(exchanges: Sequence[Exchange]) -> list[str]:
     ]
     return (
         problem(len(bad_posts), n, "posts not answered 201", sorted(Counter(bad_posts)))
-        + problem(len(no_reply), n, f"posts with no bot reply in the thread in {REPLY_WAIT_S} s")
+        + problem(
+            len(no_reply), n, f"posts with no bot reply in the thread in {reply_wait_s:.0f} s"
+        )
         + problem(len(bad_press), n, "presses not answered 200 with a card", bad_press)
     )
 
@@ -487,7 +510,7 @@ async def load(
 ) -> BotRun:
     """The burst against a started bot, then every check; Step Up's database when `engine`."""
     exchanges, wall_s = await run_burst(target, burst)
-    await target.connector.settled()
+    await target.connector.settled(burst.quiet_s(), burst.paced_s() + burst.quiet_s() + SETTLE_S)
     connector = target.connector
     run = BotRun(
         bot=name,
@@ -498,7 +521,8 @@ async def load(
         wall_s=wall_s,
         calls=len(connector.calls),
         peak_calls_per_s=connector.peak_per_second(),
-        problems=check_answers(exchanges) + check_threads(connector, exchanges),
+        problems=check_answers(exchanges, burst.reply_wait_s())
+        + check_threads(connector, exchanges),
     )
     if engine is not None:
         problems, run.known = check_updates(connector, exchanges)
