@@ -74,7 +74,11 @@ def command_of(text: str) -> str:
 def mentions_bot(activity: Activity) -> bool:
     """Whether a message @mentions this bot (the mention entity Teams adds names its id)."""
     bot_id = activity.recipient.id if activity.recipient else None
-    for entity in TurnContext.get_mentions(activity):
+    # Not TurnContext.get_mentions: it reads `.type` of every entity and fails on a null one,
+    # which a crafted (or mangled) activity may carry (found by tests/reliability/test_fuzz.py).
+    for entity in activity.entities or ():
+        if getattr(entity, "type", None) != "mention":
+            continue
         mentioned = (getattr(entity, "additional_properties", None) or {}).get("mentioned")
         if isinstance(mentioned, dict) and bot_id and mentioned.get("id") == bot_id:
             return True
