@@ -107,7 +107,7 @@ class EscalationNotifier:
             return
         kind = MessageKind(message.kind)
         if kind is MessageKind.CARD_UPDATE:
-            await self._views.update_thread(consultation)
+            await self._views.update_thread(consultation, placement)
         elif kind is MessageKind.THREAD_CARD:
             await self._post_card(consultation, placement)
         elif kind is MessageKind.CHECKLIST:

@@ -305,17 +305,19 @@ class RequestFlow:
         consultation_id = data.get("consultationId")
         if not pressed or not isinstance(consultation_id, str) or ";messageid=" not in conversation:
             return None  # not a press on a channel card of a request (1:1 copies are not cards)
-        found = await self._service.get(consultation_id[:64])
-        if found is None:
+        # Only where the card is, on every press: the request itself only for the rare answer.
+        placement = await self._service.placement(consultation_id[:64])
+        if placement is None:
             return None  # the verb's own handler answers for a request that does not exist
-        placement = found[1]
         live = placement.card_activity_id
         in_its_thread = conversation.endswith(f";messageid={placement.thread_id}")
         if live is None or not in_its_thread or pressed == live:
             return None
         log.info("card.superseded", extra={"consultation_id": consultation_id})
+        found = await self._service.get(consultation_id[:64])
+        reference = found[0].reference if found is not None else "this request"
         return invokes.card_message(
-            f"This card was replaced by a newer one for {found[0].reference} in this thread: "
+            f"This card was replaced by a newer one for {reference} in this thread: "
             "please use the latest card, further down."
         )
 
@@ -413,7 +415,10 @@ class RequestFlow:
 
     async def _after(self, verb: str, consultation: Consultation) -> None:
         """Update the thread card for everyone; tell whoever must act next."""
-        await self._views.refresh_thread(consultation)
+        # `consultation` is as the step saved it: only where its card is needs reading.
+        placement = await self._service.placement(consultation.id)
+        if placement is not None:
+            await self._views.refresh_thread(consultation, placement)
         if verb == Action.ACKNOWLEDGE and self._details is not None and self._ask_on_ack:
             await self._details.ask(consultation)
         if verb == Action.DISPUTE and consultation.reviewer_id:

@@ -19,6 +19,7 @@ from reports.trail import may_view_audit
 from services.consultations import ConsultationService
 from services.details import may_see
 from services.directory import Directory, StaffPerson
+from services.ports import Placement
 from services.queue import acknowledge_by
 
 log = logging.getLogger(__name__)
@@ -84,16 +85,18 @@ class ViewBuilder:
             return
         found = await self._service.get(shown.id)
         if found is not None and found[0].version != shown.version:
-            await self.refresh_thread(found[0])
+            await self.refresh_thread(*found)
 
-    async def refresh_thread(self, consultation: Consultation) -> None:
+    async def refresh_thread(
+        self, consultation: Consultation, placement: Placement | None = None
+    ) -> None:
         """Update the thread card after a change; if Teams refuses, the scheduler does it later.
 
         The change is already committed, so a throttled or failed update must neither fail the
         person's click nor leave everyone else looking at the old state for good.
         """
         try:
-            await self.update_thread(consultation)
+            await self.update_thread(consultation, placement)
         except Exception as error:  # noqa: BLE001 - any connector failure: repaired later
             log.warning(
                 "card.not_updated",
@@ -101,12 +104,19 @@ class ViewBuilder:
             )
             await self._service.deliveries.card_stale(consultation)
 
-    async def update_thread(self, consultation: Consultation) -> None:
-        """Replace the thread card for everyone after a change; a connector error is raised."""
-        found = await self._service.get(consultation.id)
-        if found is None:
-            return
-        placement = found[1]
+    async def update_thread(
+        self, consultation: Consultation, placement: Placement | None = None
+    ) -> None:
+        """Replace the thread card for everyone after a change; a connector error is raised.
+
+        `placement`: where the card is, when the caller has just read it with `consultation`
+        (saves reading the request again for every card update the outbox sends).
+        """
+        if placement is None:
+            found = await self._service.get(consultation.id)
+            if found is None:
+                return
+            placement = found[1]
         if not (placement.channel_id and placement.thread_id and placement.card_activity_id):
             log.info("card.no_placement", extra={"consultation_id": consultation.id})
             return

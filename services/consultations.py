@@ -333,6 +333,11 @@ class ConsultationService:
             return None
         return consultation, placement
 
+    async def placement(self, consultation_id: str) -> Placement | None:
+        """Where a consultation lives (its thread and card), without reading its history."""
+        async with self._uow(read_only=True) as uow:
+            return await uow.consultations.placement(consultation_id)
+
     async def perform(
         self, consultation_id: str, person: StaffPerson, verb: str, inputs: Mapping[str, object]
     ) -> ActionResult:
