@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.events import EventKind
 from reports.periods import Period
 from storage.tables import case_details, consultation_events, consultations, escalations
+from storage.types import UTCDateTime, UTCText
 
 # Rows fetched per round trip: big enough that fetching costs little per row, small enough that
 # a batch is a few hundred kilobytes.
@@ -89,6 +90,13 @@ def _in_period(period: Period) -> ColumnElement[bool]:
     return and_(c.posted_at >= period.start, c.posted_at < period.end)
 
 
+def _read(conn: AsyncConnection, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column as the report reads it: SQLite's times parsed the fast way (`UTCText`)."""
+    if conn.dialect.name == "sqlite" and isinstance(column.type, UTCDateTime):
+        return type_coerce(column, UTCText)
+    return column
+
+
 async def _batches(conn: AsyncConnection, query: Select[Any]) -> Batches:
     """The query's rows, BATCH at a time, from a server-side cursor (never all at once)."""
     async with conn.stream(query.execution_options(yield_per=BATCH)) as result:
@@ -99,7 +107,7 @@ async def _batches(conn: AsyncConnection, query: Select[Any]) -> Batches:
 def requests(conn: AsyncConnection, period: Period) -> Batches:
     """The period's requests: REQUEST_COLUMNS, in posting order (the posted_at index's)."""
     c = consultations.c
-    query = select(*(c[name] for name in REQUEST_COLUMNS)).where(_in_period(period))
+    query = select(*(_read(conn, c[name]) for name in REQUEST_COLUMNS)).where(_in_period(period))
     return _batches(conn, query.order_by(c.posted_at))
 
 
@@ -156,7 +164,7 @@ def families(conn: AsyncConnection, period: Period) -> Batches:
         .where(consultations.c.posted_at < period.end)
         .subquery()
     )
-    query = select(history.c.posted_at, history.c.previous_at).where(
+    query = select(_read(conn, history.c.posted_at), _read(conn, history.c.previous_at)).where(
         history.c.posted_at >= period.start
     )
     return _batches(conn, query)

@@ -41,6 +41,7 @@ LEVEL_LABELS = {
 # never fail on them: it runs in the tick, before the retention purge.
 _LEVEL_OF = {k.value: rule.level for k, rule in ESCALATIONS.items() if rule.level in LEVEL_LABELS}
 _DISPUTE_LEVELS = (1, 2)
+_MONTHS = sorted(REREFERRAL_MONTHS)
 
 
 class StepTally:
@@ -164,9 +165,13 @@ class ReportTally:
         self._with_family += 1
         if previous_at is None:
             return
-        for months in REREFERRAL_MONTHS:
+        # months_before(posted_at, m) is earlier for every longer m, so the first window that
+        # holds the previous request holds it in every longer one too: no need to ask again.
+        for i, months in enumerate(_MONTHS):
             if previous_at >= months_before(posted_at, months, self._period.timezone):
-                self._rereferred[months] += 1
+                for longer in _MONTHS[i:]:
+                    self._rereferred[longer] += 1
+                return
 
     def result(self) -> QuarterlyReport:
         """The report of everything counted so far."""
