@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 
 from bench.common import POST_TEXT, TUESDAY_10AM, percentile, quiet_logging
-from bench.seed_history import seed
-from storage.db import create_engine
-from storage.migrate import upgrade
+from bench.seed_history import prepare
 from tests.support import activities as act
 from tests.support.databases import fresh_database, postgres_admin_url
 from tests.support.fake_connector import FakeConnector
@@ -31,19 +29,6 @@ from tests.support.harness import installed_bot
 
 TICKS = 6
 POSTS = 20
-
-
-async def _prepare(url: str, n: int) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-        await seed(engine, n, now=TUESDAY_10AM)
-        if engine.dialect.name == "postgresql":
-            async with engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.exec_driver_sql("ANALYZE")
-    finally:
-        await engine.dispose()
 
 
 async def _measure(url: str) -> tuple[float, float, float, float, float]:
@@ -88,9 +73,7 @@ async def _run(sizes: list[int]) -> list[str]:
         for n in sizes:
             with tempfile.TemporaryDirectory() as tmp:
                 async with fresh_database(kind, Path(tmp)) as url:
-                    t0 = time.perf_counter()
-                    await _prepare(url, n)
-                    seeded = time.perf_counter() - t0
+                    seeded = await prepare(url, n, now=TUESDAY_10AM)
                     first, idle, purge, p50, worst = await _measure(url)
             name = "SQLite" if kind == "sqlite" else "PostgreSQL"
             lines.append(
