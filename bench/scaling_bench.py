@@ -24,9 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import POST_TEXT, TUESDAY_10AM, percentile, quiet_logging
-from bench.seed_history import seed
-from storage.db import create_engine
-from storage.migrate import upgrade
+from bench.seed_history import prepare
 from tests.support import activities as act
 from tests.support.databases import fresh_database, postgres_admin_url
 from tests.support.fake_connector import FakeConnector
@@ -34,19 +32,6 @@ from tests.support.harness import BotUnderTest, installed_bot
 
 TICKS = 6
 POSTS = 20
-
-
-async def _prepare(url: str, n: int) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-        await seed(engine, n, now=TUESDAY_10AM)
-        if engine.dialect.name == "postgresql":
-            async with engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.exec_driver_sql("ANALYZE")
-    finally:
-        await engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -133,9 +118,7 @@ async def _run(sizes: list[int]) -> list[str]:
         for n in sizes:
             with tempfile.TemporaryDirectory() as tmp:
                 async with fresh_database(kind, Path(tmp)) as url:
-                    t0 = time.perf_counter()
-                    await _prepare(url, n)
-                    seeded = time.perf_counter() - t0
+                    seeded = await prepare(url, n, now=TUESDAY_10AM)
                     m = await _measure(url)
             name = "SQLite" if kind == "sqlite" else "PostgreSQL"
             lines.append(

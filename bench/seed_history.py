@@ -1,18 +1,24 @@
 """Seed a database with N past consultations, so the scheduler's queries meet a real history.
 
-Run: python -m bench.seed_history DATABASE_URL N   (migrates first; adds to what is there)
+Run: python -m bench.seed_history DATABASE_URL N [--days 365] [--report]
+(migrates first; adds to what is there; analyses PostgreSQL after)
 
 Nine in ten are closed, each with its sent card and checklist in the outbox and its sealed
 details purged once the retention period has passed; the rest are withdrawn, decided, called
 back, or (one in a hundred) acknowledged long ago with their call-back escalation already
 recorded and sent: rows the escalation query must look past on every tick. Nothing here is a
 real person or family: ids are made up, sealed values are placeholders that open nowhere.
+
+With `report=True` the history is also shaped for the period report (bench/report_shape.py):
+four services, varied working times and outcomes, escalations at every level, disputes and
+reviews in the event log, and EHM fingerprints (of made-up numbers) for families that come back.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,11 +26,18 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.report_shape import ReportShape
 from domain.escalation import CARD, MessageKind
 from domain.lifecycle import EscalationKey, Status
 from storage.db import create_engine
 from storage.migrate import upgrade
-from storage.tables import case_details, consultations, escalation_outbox, escalations
+from storage.tables import (
+    case_details,
+    consultation_events,
+    consultations,
+    escalation_outbox,
+    escalations,
+)
 
 CHUNK = 2_000
 RETENTION = timedelta(days=365)
@@ -50,11 +63,14 @@ def _status(i: int) -> Status:
 
 
 Rows = tuple[dict[str, Any], ...]
+Parts = tuple[Rows, Rows, Rows, Rows, Rows]
 
 
-def _rows(n: int, now: datetime, prefix: str) -> Iterator[tuple[Rows, Rows, Rows, Rows]]:
-    """For each past consultation: its row, its outbox rows, its details, its escalations."""
-    spacing = SPAN / max(1, n)
+def _rows(
+    n: int, now: datetime, prefix: str, span: timedelta, shape: ReportShape | None
+) -> Iterator[Parts]:
+    """For each past consultation: its row, outbox rows, details, escalations and events."""
+    spacing = span / max(1, n)
     for i in range(n):
         cid = f"{prefix}{i:09d}"
         posted = now - spacing * (n - i) - timedelta(days=2)
@@ -128,12 +144,27 @@ def _rows(n: int, now: datetime, prefix: str) -> Iterator[tuple[Rows, Rows, Rows
             due = posted + timedelta(days=1)
             key = EscalationKey.CALLBACK_OVERDUE.value
             recorded = ({"consultation_id": cid, "key": key, "due_at": due, "recorded_at": due},)
-        yield (consultation,), outbox, (details,), recorded
+        if shape is None:
+            yield (consultation,), outbox, (details,), recorded, ()
+        else:
+            more, events = shape.apply(i, consultation, details)
+            yield (consultation,), outbox, (details,), recorded + more, events
 
 
-async def seed(engine: AsyncEngine, n: int, *, now: datetime, prefix: str = "hist") -> None:
-    """Insert n past consultations (ids prefix + number), in chunks of one transaction each."""
-    tables = (consultations, escalation_outbox, case_details, escalations)
+async def seed(
+    engine: AsyncEngine,
+    n: int,
+    *,
+    now: datetime,
+    prefix: str = "hist",
+    span: timedelta = SPAN,
+    report: bool = False,
+) -> None:
+    """Insert n past consultations (ids prefix + number) posted over `span` before `now`.
+
+    In chunks of one transaction each; `report` shapes them for the period report.
+    """
+    tables = (consultations, escalation_outbox, case_details, escalations, consultation_events)
     batch: list[list[dict[str, Any]]] = [[] for _ in tables]
 
     async def flush() -> None:
@@ -143,7 +174,8 @@ async def seed(engine: AsyncEngine, n: int, *, now: datetime, prefix: str = "his
                     await conn.execute(insert(table), rows)
                     rows.clear()
 
-    for count, parts in enumerate(_rows(n, now, prefix), start=1):
+    shape = ReportShape(n) if report else None
+    for count, parts in enumerate(_rows(n, now, prefix, span, shape), start=1):
         for rows, part in zip(batch, parts, strict=True):
             rows.extend(part)
         if count % CHUNK == 0:
@@ -151,14 +183,33 @@ async def seed(engine: AsyncEngine, n: int, *, now: datetime, prefix: str = "his
     await flush()
 
 
-async def _main(url: str, n: int) -> None:
+async def prepare(
+    url: str, n: int, *, now: datetime, span: timedelta = SPAN, report: bool = False
+) -> float:
+    """Migrate the database at `url`, seed it, on PostgreSQL gather statistics: seconds taken.
+
+    ANALYZE as autovacuum would after a bulk load (SQLite never is: the app does not run it).
+    """
+    started = time.perf_counter()
     engine = create_engine(url)
     try:
         await upgrade(engine)
-        await seed(engine, n, now=datetime.now(UTC))
+        await seed(engine, n, now=now, span=span, report=report)
+        if engine.dialect.name == "postgresql":
+            async with engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.exec_driver_sql("ANALYZE")
     finally:
         await engine.dispose()
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":
-    asyncio.run(_main(sys.argv[1], int(sys.argv[2])))
+    parser = argparse.ArgumentParser(prog="python -m bench.seed_history")
+    parser.add_argument("url", help="DATABASE_URL")
+    parser.add_argument("n", type=int, help="how many past consultations")
+    parser.add_argument("--days", type=int, default=SPAN.days, help="span of posting days")
+    parser.add_argument("--report", action="store_true", help="shape it for the period report")
+    args = parser.parse_args()
+    span = timedelta(days=args.days)
+    asyncio.run(prepare(args.url, args.n, now=datetime.now(UTC), span=span, report=args.report))

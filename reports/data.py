@@ -1,22 +1,55 @@
-"""What a period report reads: one row per request posted in the period, with no family data.
+"""What a period report reads, streamed: the period's requests and what is recorded about them.
 
-The EHM fingerprint never leaves the database: SQL matches it and returns only a time.
+Four queries, each read once in batches through a server-side cursor (`conn.stream`), so
+memory stays that of one batch however long the period: the requests (only the columns the
+figures use), their escalation keys, their dispute and review events, and for the requests
+with an EHM number the time of the family's previous request. No family data leaves the
+database: SQL matches the fingerprint and returns only times.
+
+Each side query carries what its figures need (the escalation keys their request id, the
+families their request's posting time), so none has to be joined to the requests in Python.
+`RequestRow` is the same facts for one request in memory, as tests and callers build them.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Select, and_, func, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.events import EventKind
 from reports.periods import Period
-from storage.db import reading
 from storage.tables import case_details, consultation_events, consultations, escalations
+from storage.types import UTCDateTime, UTCText
+
+# Rows fetched per round trip: big enough that fetching costs little per row, small enough that
+# a batch is a few hundred kilobytes.
+BATCH = 2_000
+
+# The request columns, in the order `reports.tally.ReportTally.add_request` takes them.
+REQUEST_COLUMNS = (
+    "service",
+    "urgency",
+    "status",
+    "outcome",
+    "posted_at",
+    "acknowledge_due",
+    "acknowledged_at",
+    "callback_due",
+    "called_back_at",
+    "closed_at",
+)
+
+DISPUTED = EventKind.DISPUTED.value
+"""The kind of a dispute event; the other kind `dispute_events` returns is a review."""
+
+Batches = AsyncIterator[Sequence[Sequence[Any]]]
+"""Rows (`sqlalchemy.Row`, a sequence of the selected columns), a batch at a time."""
 
 
 @dataclass(frozen=True)
@@ -52,114 +85,67 @@ class RequestRow:
     """When the same family's latest earlier request was posted, if any."""
 
 
-@dataclass(frozen=True)
-class ReportData:
-    """Everything a period report is computed from."""
-
-    period: Period
-    as_of: datetime
-    requests: list[RequestRow] = field(default_factory=list)
-
-
-_REPORT_COLUMNS = (
-    "id",
-    "service",
-    "urgency",
-    "status",
-    "outcome",
-    "posted_at",
-    "acknowledge_due",
-    "acknowledged_at",
-    "callback_due",
-    "called_back_at",
-    "closed_at",
-)
-
-
 def _in_period(period: Period) -> ColumnElement[bool]:
     c = consultations.c
     return and_(c.posted_at >= period.start, c.posted_at < period.end)
 
 
-async def load_report_data(engine: AsyncEngine, period: Period, as_of: datetime) -> ReportData:
-    """Read the requests posted in `period` (reads only; never takes the write lock)."""
-    async with reading(engine) as conn:
-        c = consultations.c
-        # Only the columns a report uses: the JSON and Teams columns made most of its memory.
-        rows = (
-            await conn.execute(
-                select(*(c[name] for name in _REPORT_COLUMNS))
-                .where(_in_period(period))
-                .order_by(c.posted_at)
-            )
-        ).all()
-        keys = await _escalations(conn, period)
-        disputes, reviews = await _disputes(conn, period)
-        families = await _families(conn, period)
-    requests = [
-        RequestRow(
-            id=r.id,
-            service=r.service,
-            urgency=r.urgency,
-            status=r.status,
-            outcome=r.outcome,
-            posted_at=r.posted_at,
-            acknowledge_due=r.acknowledge_due,
-            acknowledged_at=r.acknowledged_at,
-            callback_due=r.callback_due,
-            called_back_at=r.called_back_at,
-            closed_at=r.closed_at,
-            escalations=tuple(sorted(keys.get(r.id, ()))),
-            disputes=tuple(disputes.get(r.id, ())),
-            reviews=tuple(reviews.get(r.id, ())),
-            has_family=r.id in families,
-            previous_at=families.get(r.id),
-        )
-        for r in rows
-    ]
-    return ReportData(period, as_of, requests)
+def _read(conn: AsyncConnection, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column as the report reads it: SQLite's times parsed the fast way (`UTCText`)."""
+    if conn.dialect.name == "sqlite" and isinstance(column.type, UTCDateTime):
+        return type_coerce(column, UTCText)
+    return column
 
 
-async def _escalations(conn: AsyncConnection, period: Period) -> dict[str, list[str]]:
+async def _batches(conn: AsyncConnection, query: Select[Any]) -> Batches:
+    """The query's rows, BATCH at a time, from a server-side cursor (never all at once)."""
+    async with conn.stream(query.execution_options(yield_per=BATCH)) as result:
+        async for batch in result.partitions():
+            yield batch
+
+
+def requests(conn: AsyncConnection, period: Period) -> Batches:
+    """The period's requests: REQUEST_COLUMNS, in posting order (the posted_at index's)."""
+    c = consultations.c
+    query = select(*(_read(conn, c[name]) for name in REQUEST_COLUMNS)).where(_in_period(period))
+    return _batches(conn, query.order_by(c.posted_at))
+
+
+def escalation_keys(conn: AsyncConnection, period: Period) -> Batches:
+    """(request id, key) for every escalation recorded on the period's requests, by request."""
+    e = escalations.c
     query = (
-        select(escalations.c.consultation_id, escalations.c.key)
-        .join(consultations, consultations.c.id == escalations.c.consultation_id)
+        select(e.consultation_id, e.key)
+        .join(consultations, consultations.c.id == e.consultation_id)
         .where(_in_period(period))
+        .order_by(e.consultation_id)  # a request's keys come together: counted per request
     )
-    found: dict[str, list[str]] = defaultdict(list)
-    for consultation_id, key in await conn.execute(query):
-        found[consultation_id].append(key)
-    return found
+    return _batches(conn, query)
 
 
-async def _disputes(
-    conn: AsyncConnection, period: Period
-) -> tuple[dict[str, list[int]], dict[str, list[Review]]]:
+def dispute_events(conn: AsyncConnection, period: Period) -> Batches:
+    """(kind, review level, upheld) of every dispute and review of the period's requests.
+
+    Only the two fields read from the event's JSON (`"1"`, `"yes"`: as `domain.disputes`
+    writes them), not the whole document.
+    """
     e = consultation_events.c
     query = (
-        select(e.consultation_id, e.kind, e.data)
+        select(e.kind, e.data["review_level"].as_string(), e.data["upheld"].as_string())
         .join(consultations, consultations.c.id == e.consultation_id)
         .where(_in_period(period))
         .where(e.kind.in_([EventKind.DISPUTED.value, EventKind.REVIEWED.value]))
-        .order_by(e.consultation_id, e.seq)
     )
-    disputes: dict[str, list[int]] = defaultdict(list)
-    reviews: dict[str, list[Review]] = defaultdict(list)
-    for consultation_id, kind, data in await conn.execute(query):
-        level = int(data.get("review_level", "1"))
-        if kind == EventKind.DISPUTED.value:
-            disputes[consultation_id].append(level)
-        else:
-            reviews[consultation_id].append(Review(level, data.get("upheld") == "yes"))
-    return disputes, reviews
+    return _batches(conn, query)
 
 
-async def _families(conn: AsyncConnection, period: Period) -> dict[str, datetime | None]:
-    """Request id -> the family's latest earlier request time, for requests with an EHM number.
+def families(conn: AsyncConnection, period: Period) -> Batches:
+    """(posted_at, previous_at) for each of the period's requests with an EHM number.
 
-    One window over the family's requests in posting order, instead of a subquery per request
-    (which searched the family's history once for every request of the period). EXCLUDE GROUP
-    leaves out the request itself and any posted at the very same moment: strictly earlier.
+    previous_at is the family's latest earlier request time, or None. One window over the
+    family's requests in posting order, instead of a subquery per request (which searched the
+    family's history once for every request of the period). EXCLUDE GROUP leaves out the
+    request itself and any posted at the very same moment: strictly earlier.
     """
     previous = (
         func.max(consultations.c.posted_at)
@@ -172,13 +158,13 @@ async def _families(conn: AsyncConnection, period: Period) -> dict[str, datetime
         .label("previous_at")
     )
     history = (
-        select(case_details.c.consultation_id, consultations.c.posted_at, previous)
+        select(consultations.c.posted_at, previous)
         .join(consultations, consultations.c.id == case_details.c.consultation_id)
         .where(case_details.c.ehm_fingerprint.is_not(None))
         .where(consultations.c.posted_at < period.end)
         .subquery()
     )
-    query = select(history.c.consultation_id, history.c.previous_at).where(
+    query = select(_read(conn, history.c.posted_at), _read(conn, history.c.previous_at)).where(
         history.c.posted_at >= period.start
     )
-    return {row[0]: row[1] for row in await conn.execute(query)}
+    return _batches(conn, query)

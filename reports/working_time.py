@@ -10,7 +10,7 @@ conversions and a few dictionary look-ups, whatever its span. Same result, to th
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar, require_aware
@@ -39,7 +39,8 @@ class WorkingMinutes:
 
     def between(self, a: datetime, b: datetime) -> int:
         """Whole minutes of working time in [a, b); negative when b is before a."""
-        a, b = require_aware(a, "a"), require_aware(b, "b")
+        if a.tzinfo is not UTC or b.tzinfo is not UTC:  # the database's are UTC already
+            a, b = require_aware(a, "a"), require_aware(b, "b")
         if b < a:
             return -self.between(b, a)
         first, last = a.astimezone(self._zone).date(), b.astimezone(self._zone).date()
@@ -51,10 +52,13 @@ class WorkingMinutes:
         return total // _MICROS_PER_MINUTE
 
     def _day(self, d: date) -> Hours:
-        if d not in self._hours:
+        try:
+            return self._hours[d]  # one look-up on the hot path
+        except KeyError:
             cal = self._calendar
-            self._hours[d] = (cal.opening(d), cal.closing(d)) if cal.is_working_day(d) else None
-        return self._hours[d]
+            hours = (cal.opening(d), cal.closing(d)) if cal.is_working_day(d) else None
+            self._hours[d] = hours
+            return hours
 
     def _part(self, d: date, a: datetime, b: datetime) -> int:
         hours = self._day(d)

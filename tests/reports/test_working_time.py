@@ -7,7 +7,9 @@ running totals are grown both ways and reused across calls, as they are in a rep
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,3 +47,19 @@ def test_fast_working_minutes_equal_the_walk_on_short_spans(a: datetime, seconds
     b = datetime.fromtimestamp(a.timestamp() + seconds, UTC)
     assert FAST[id(LONDON)].between(a, b) == LONDON.working_minutes_between(a, b)
     assert FAST[id(LONDON)].between(b, a) == LONDON.working_minutes_between(b, a)
+
+
+@many
+@given(moments, moments, st.sampled_from(["Europe/London", "Asia/Kolkata", "America/New_York"]))
+def test_moments_in_another_zone_give_the_same_minutes_as_in_utc(
+    a: datetime, b: datetime, zone: str
+) -> None:
+    # The database hands over UTC and takes the fast way; any other zone is converted first.
+    local = ZoneInfo(zone)
+    fast = FAST[id(LONDON)]
+    assert fast.between(a.astimezone(local), b.astimezone(local)) == fast.between(a, b)
+
+
+def test_a_naive_moment_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        FAST[id(LONDON)].between(datetime(2026, 3, 2, 10), datetime(2026, 3, 2, 11, tzinfo=UTC))
