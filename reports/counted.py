@@ -2,8 +2,8 @@
 
 A report's working minutes take a few thousand distinct values however many requests a period
 holds (they are bounded by the longest wait, not by the count), so counting them keeps a year's
-report as small as a week's. The answers equal `reports.figures.median` and `percentile` on the
-same values written out in full (tests/reports/test_counted.py).
+report as small as a week's. The answers equal the median and nearest-rank percentile of the
+same values written out in full (tests/reports/test_counted.py holds them to a reference).
 """
 
 from __future__ import annotations
@@ -46,10 +46,11 @@ class Counted:
         return float((nth(middle - 1) + nth(middle)) / 2)
 
     def percentile(self, percent: int) -> int | None:
-        """The nearest-rank percentile, as `reports.figures.percentile`; None if empty."""
+        """The nearest-rank percentile (the smallest value with `percent`% at or below it); None if
+        empty."""
         if not self._size:
             return None
-        rank = -(-percent * self._size // 100)  # ceil, in integers, as figures.percentile
+        rank = -(-percent * self._size // 100)  # ceil, in integers: no rounding surprises
         return self._nth()(max(rank, 1) - 1)
 
     def _nth(self) -> _Ordered:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -24,20 +22,6 @@ ACK_BINS: tuple[tuple[float, float, str], ...] = (
     (8, 16, "8 to 16 h"),
     (16, math.inf, "16 h or more"),
 )
-
-
-def median(values: Sequence[int]) -> float | None:
-    """The median (the mean of the middle two for an even count), None when empty."""
-    return float(statistics.median(values)) if values else None
-
-
-def percentile(values: Sequence[int], percent: int) -> int | None:
-    """The nearest-rank percentile: the smallest value with `percent`% of values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = -(-percent * len(ordered) // 100)  # ceil, in integers: no rounding surprises
-    return ordered[max(rank, 1) - 1]
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Sequence
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reports.counted import Counted
-from reports.figures import median, percentile
+
+
+def median(values: Sequence[int]) -> float | None:
+    """The reference: the median of the values written out (None when empty)."""
+    return float(statistics.median(values)) if values else None
+
+
+def percentile(values: Sequence[int], percent: int) -> int | None:
+    """The reference nearest-rank percentile: the smallest value with `percent`% at or below."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = -(-percent * len(ordered) // 100)
+    return ordered[max(rank, 1) - 1]
+
 
 # Few distinct values, many repeats: as working minutes are, and where ties test the ranks.
 values = st.lists(st.integers(-5, 40), max_size=200)
