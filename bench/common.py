@@ -22,6 +22,7 @@ from typing import Any
 
 from bench.echo_bot import CARD_CONTENT_TYPE
 from tests.support import activities as act
+from tests.support.databases import postgres_admin_url
 from tests.support.dates import duty_day_at
 
 MESSAGES = "/api/messages"
@@ -165,3 +166,11 @@ def git_state() -> str:
     paths = sorted(line[3:] for line in changed if line.strip())  # "XY path"
     tree = f"uncommitted changes in {', '.join(paths)}" if paths else "no uncommitted changes"
     return f"commit: {commit} ({tree})"
+
+
+def database_kinds() -> list[tuple[str, str]]:
+    """(kind for fresh_database, name for a table): SQLite, and PostgreSQL when configured."""
+    kinds = [("sqlite", "SQLite")]
+    if postgres_admin_url():
+        kinds.append(("postgres", "PostgreSQL"))
+    return kinds

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.common import git_state, machine, quiet_logging
+from bench.common import database_kinds, git_state, machine, quiet_logging
 from bench.report_measure import ZONE
 from bench.seed_history import prepare
-from tests.support.databases import fresh_database, postgres_admin_url
+from tests.support.databases import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 # Fixed, so that every run (and main's code against this branch's) seeds the same history.
@@ -56,14 +56,12 @@ def _child(url: str, first: date, last: date) -> dict[str, Any]:
 
 
 async def _run(n: int, days: int, runs: int) -> list[str]:
-    kinds = ["sqlite"] + (["postgres"] if postgres_admin_url() else [])
     first, last = _period_days(days)
     lines = [
         "| database | run | rows | wall s | CPU s | peak RSS MiB | RSS before MiB | load (1 min) |",
         "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    for kind in kinds:
-        name = "SQLite" if kind == "sqlite" else "PostgreSQL"
+    for kind, name in database_kinds():
         with tempfile.TemporaryDirectory() as tmp:
             async with fresh_database(kind, Path(tmp)) as url:
                 seeded = await prepare(url, n, now=NOW, span=timedelta(days=days), report=True)

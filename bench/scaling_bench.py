@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import POST_TEXT, TUESDAY_10AM, percentile, quiet_logging
+from bench.common import POST_TEXT, TUESDAY_10AM, database_kinds, percentile, quiet_logging
 from bench.seed_history import prepare
 from tests.support import activities as act
-from tests.support.databases import fresh_database, postgres_admin_url
+from tests.support.databases import fresh_database
 from tests.support.fake_connector import FakeConnector
 from tests.support.harness import BotUnderTest, installed_bot
 
@@ -107,20 +107,18 @@ async def _measure(url: str) -> Measured:
 
 
 async def _run(sizes: list[int]) -> list[str]:
-    kinds = ["sqlite"] + (["postgres"] if postgres_admin_url() else [])
     lines = [
         "| database | N past consultations | first tick ms (with purge) | idle tick ms (median) "
         "| purge again ms | post p50 ms | post max ms | post during a tick p50 ms "
         "| post during the purge p50 ms | seed s |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    for kind in kinds:
+    for kind, name in database_kinds():
         for n in sizes:
             with tempfile.TemporaryDirectory() as tmp:
                 async with fresh_database(kind, Path(tmp)) as url:
                     seeded = await prepare(url, n, now=TUESDAY_10AM)
                     m = await _measure(url)
-            name = "SQLite" if kind == "sqlite" else "PostgreSQL"
             lines.append(
                 f"| {name} | {n:,} | {m.first_tick:.1f} | {m.idle_tick:.1f} | {m.purge:.1f} "
                 f"| {m.post_p50:.1f} | {m.post_max:.1f} | {m.during_tick_p50:.1f} "
